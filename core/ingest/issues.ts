@@ -1,0 +1,26 @@
+/** Frictionless error names used in reports (https://specs.frictionlessdata.io/ "errors"). */
+export type IssueType =
+  | 'type-error'
+  | 'constraint-error'
+  | 'missing-cell'
+  | 'extra-cell'
+  | 'blank-row'
+  | 'duplicate-row'
+  | 'missing-label'
+  | 'duplicate-label'
+  | 'encoding-error'
+  | 'unknown-value'
+  | 'report-capped';
+
+/** One problem with one cell or row: bad data is a result, not an exception (STYLE.md 7). */
+export interface RowIssue {
+  readonly type: IssueType;
+  /** The row's number as the report gives it: header = 1, first data record = 2. */
+  readonly rowNumber: number;
+  /** The canonical field name, when the issue is about one field. */
+  readonly fieldName?: string;
+  /** The raw cell text, when the issue is about one cell. */
+  readonly cell?: string;
+  /** "ingest: column "employees" must be a whole number >= 0, got "-5" (row 17)" */
+  readonly message: string;
+}
