@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 /** One `survey` sub-command: parses its own arguments and returns the exit code. */
 export interface Command {

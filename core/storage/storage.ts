@@ -29,7 +29,11 @@ export interface Storage {
   /** Reads a whole (small) object as UTF-8 text, or undefined when it does not exist. */
   getText(key: string): Promise<string | undefined>;
   /** Writes an object atomically (temp file + rename locally; a single or multipart upload on S3). */
-  put(key: string, body: StorageBody, options?: { contentType?: string; onProgress?: (bytes: number) => void }): Promise<void>;
+  put(
+    key: string,
+    body: StorageBody,
+    options?: { contentType?: string; onProgress?: (bytes: number) => void },
+  ): Promise<void>;
   /** Lists the keys under a prefix (recursively), sorted. */
   list(prefix: string): Promise<string[]>;
   /** Deletes one object; deleting a missing object is not an error. */

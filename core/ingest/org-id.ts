@@ -1,0 +1,32 @@
+import { createHmac } from 'node:crypto';
+import { fold } from '../../schemas/fold.ts';
+
+/** The identity columns an org_id is derived from; none of them is ever written to the curated table. */
+export interface OrgIdentity {
+  readonly registrationNumber?: string | null;
+  readonly orgName?: string | null;
+  readonly postcode?: string | null;
+}
+
+/** Folds an identity value and strips its spaces, so "SC 012345" and "sc012345" give the same id. */
+function compact(value: string | null | undefined): string {
+  return value ? fold(value).replace(/ /g, '') : '';
+}
+
+/**
+ * The pseudonymous, wave-stable organisation id (CODEBOOK.md): HMAC-SHA256 under `key` of the folded
+ * registration number, or, when that is blank, of the folded name and postcode joined by "|"; the first
+ * 16 hex characters. Returns null when there is neither a registration number nor a name to identify by.
+ */
+export function orgId(key: string, identity: OrgIdentity): string | null {
+  const registration = compact(identity.registrationNumber);
+  const name = compact(identity.orgName);
+  let subject: string;
+  if (registration) subject = `reg:${registration}`;
+  else if (name) subject = `name:${name}|${compact(identity.postcode)}`;
+  else return null;
+  return createHmac('sha256', key).update(subject).digest('hex').slice(0, 16);
+}
+
+/** The local default key: fine for demos and tests, never for production (the CLI warns when it is used). */
+export const LOCAL_DEFAULT_ORG_KEY = 'survey-local-default-key-NOT-FOR-PRODUCTION';
