@@ -1,0 +1,2 @@
+export { LocalStorage } from './local-storage.ts';
+export { NotFoundError, type Storage, type StorageBody } from './storage.ts';

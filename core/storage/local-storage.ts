@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { NotFoundError, type Storage, type StorageBody } from './storage.ts';
+
+/** A lake in a local directory (default ./lake): keys are paths below the root. */
+export class LocalStorage implements Storage {
+  readonly location: string;
+
+  /** Opens (without creating) a lake rooted at `root`. */
+  constructor(root: string) {
+    this.location = resolve(root);
+  }
+
+  /** Maps a key to its path, refusing keys that would escape the root. */
+  private path(key: string): string {
+    const path = resolve(this.location, key);
+    if (path !== this.location && !path.startsWith(this.location + sep)) {
+      throw new Error(`storage: key "${key}" leaves the lake root ${this.location}`);
+    }
+    return path;
+  }
+
+  async get(key: string): Promise<Readable> {
+    const path = this.path(key);
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) throw new NotFoundError(key);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw error;
+      throw new NotFoundError(key, { cause: error });
+    }
+    return createReadStream(path);
+  }
+
+  async getText(key: string): Promise<string | undefined> {
+    try {
+      return await readFile(this.path(key), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async put(key: string, body: StorageBody, options?: { onProgress?: (bytes: number) => void }): Promise<void> {
+    const path = this.path(key);
+    await mkdir(dirname(path), { recursive: true });
+    // Write beside the target, then rename: a reader never sees a partial object.
+    const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      let written = 0;
+      const source = typeof body === 'string' || body instanceof Uint8Array ? Readable.from([body]) : body;
+      const count = new Transform({
+        transform(chunk: Buffer | string, _encoding, callback) {
+          written += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+          options?.onProgress?.(written);
+          callback(null, chunk);
+        },
+      });
+      await pipeline(source, count, createWriteStream(temp));
+      await rename(temp, path);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
+          return;
+        throw error;
+      }
+      for (const entry of entries) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else if (entry.isFile() && !entry.name.endsWith('.tmp')) {
+          const key = relative(this.location, full).split(sep).join('/');
+          if (key.startsWith(prefix)) keys.push(key);
+        }
+      }
+    };
+    // Walk from the deepest directory the prefix names, so listing one wave never reads the whole lake.
+    const dirPart = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    await walk(this.path(dirPart));
+    return keys.sort();
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await unlink(this.path(key));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    for (const key of await this.list(prefix)) await this.delete(key);
+    if (prefix.endsWith('/')) await rm(this.path(prefix), { recursive: true, force: true });
+  }
+
+  localPath(key: string): string {
+    return this.path(key);
+  }
+}
