@@ -70,15 +70,20 @@ export async function listWavePointers(storage: Storage): Promise<WavePointer[]>
   return pointers.sort((a, b) => a.survey.localeCompare(b.survey) || a.wave - b.wave);
 }
 
-/** Commits a new version of a wave by putting its pointer, then removes the versions it replaced. */
+/**
+ * Commits a new version of a wave by putting its pointer, then removes versions older than the one it replaced.
+ * The version it replaced is kept, so a query that read the old pointer a moment ago can still finish; versions
+ * newer than this one (a concurrent ingest still writing) are left alone.
+ */
 export async function commitWave(storage: Storage, pointer: WavePointer): Promise<void> {
-  await storage.put(pointerKey(pointer.survey, pointer.wave), `${JSON.stringify(pointer, null, 2)}\n`, {
-    contentType: 'application/json',
-  });
+  const previous = await readWavePointer(storage, pointer.survey, pointer.wave);
+  const key = pointerKey(pointer.survey, pointer.wave);
+  await storage.put(key, `${JSON.stringify(pointer, null, 2)}\n`, { contentType: 'application/json' });
   const prefix = curatedWavePrefix(pointer.survey, pointer.wave);
-  const live = `${prefix}${pointer.version}/`;
-  for (const key of await storage.list(prefix)) {
-    if (key === pointerKey(pointer.survey, pointer.wave) || key.startsWith(live)) continue;
-    await storage.delete(key);
+  for (const file of await storage.list(prefix)) {
+    if (file === key) continue;
+    const version = file.slice(prefix.length).split('/')[0] ?? '';
+    if (version === pointer.version || version === previous?.version || version > pointer.version) continue;
+    await storage.delete(file);
   }
 }
