@@ -1,0 +1,252 @@
+// The canonical record (CODEBOOK.md "The canonical record"): the one zod schema every other representation
+// (Glue columns, Parquet schema, JSON Schema, the printed codebook) is derived from, with its column metadata
+// held in a typed registry. Kept to plain checks so one safeParse per row stays cheap on a million rows.
+import { z } from 'zod';
+import { type CodeList, LEGAL_FORMS, PARENT_BODIES, SECTORS, TURNOVER_TRENDS } from './code-lists.ts';
+
+/** The storage kind of a column; the derivations map it to Parquet, Glue and JSON Schema types. */
+export type FieldKind = 'string' | 'int' | 'double' | 'boolean' | 'timestamp' | 'enum';
+
+/** The code lists a coded column draws from; `region` depends on the survey. */
+export type CodeListName = 'legal_form' | 'sector' | 'parent_body' | 'turnover_trend' | 'region';
+
+/** Column metadata kept on the schema (STYLE.md 4). */
+export type FieldMeta = {
+  /** The CODEBOOK rule text for the column. */
+  description: string;
+  /** "GBP/EUR (see currency)", "headcount", "percent" or "year", where one applies. */
+  unit?: string;
+  /** True when the value singles out one organisation or respondent (even by a pseudonym): never published. */
+  pii: boolean;
+  /** True for the partition columns survey and wave, which are not stored in the Parquet files. */
+  partition?: boolean;
+  kind: FieldKind;
+  codes?: CodeListName;
+};
+
+/** The registry holding every canonical column's metadata. */
+export const fieldMeta = z.registry<FieldMeta>();
+
+/** The code lists by name; region is absent because it comes from the survey definition. */
+export const CODE_LISTS: Readonly<Record<Exclude<CodeListName, 'region'>, CodeList>> = {
+  legal_form: LEGAL_FORMS,
+  sector: SECTORS,
+  parent_body: PARENT_BODIES,
+  turnover_trend: TURNOVER_TRENDS,
+};
+
+function codes(list: CodeList): [string, ...string[]] {
+  const values = list.map((item) => item.code);
+  if (values.length === 0) throw new Error('schemas: a code list must have at least one code, got none');
+  return values as [string, ...string[]];
+}
+
+const CURRENCY_UNIT = 'GBP/EUR (see currency)';
+const YEAR = z.int().min(1800).max(2200);
+const COUNT = z.int().min(0);
+const AMOUNT = z.number().min(0);
+const PERCENT = z.number().min(0).max(100);
+// Timestamps are UTC epoch milliseconds in memory: cheap to compare and exactly Parquet's timestamp_millis.
+const TIMESTAMP = z.int();
+
+/** The canonical record: CODEBOOK fields in CODEBOOK order, then the partition fields survey and wave. */
+export const CanonicalRecordSchema = z
+  .strictObject({
+    response_id: z.string().min(1).register(fieldMeta, {
+      kind: 'string',
+      pii: true,
+      description:
+        'the raw respondent id; if the file has none, the first 16 hex characters of the SHA-256 of the raw row',
+    }),
+    org_id: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/)
+      .register(fieldMeta, {
+        kind: 'string',
+        pii: true,
+        description:
+          'pseudonymous and stable across waves: HMAC-SHA256 under a secret key of the registration number, or when blank of the name plus postcode, each folded, spaces stripped; 16 hex characters',
+      }),
+    submitted_at: TIMESTAMP.nullable().register(fieldMeta, {
+      kind: 'timestamp',
+      pii: false,
+      description: 'when the response was submitted, UTC: ISO 8601, or UK dd/mm/yyyy with optional hh:mm[:ss]',
+    }),
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/)
+      .register(fieldMeta, { kind: 'string', pii: false, description: 'from the survey definition: GB or FR' }),
+    region: z.string().min(1).nullable().register(fieldMeta, {
+      kind: 'enum',
+      codes: 'region',
+      pii: false,
+      description: 'GB: ITL1 code; FR: ISO 3166-2 region code (the survey definition lists them)',
+    }),
+    legal_form: z.enum(codes(LEGAL_FORMS)).register(fieldMeta, {
+      kind: 'enum',
+      codes: 'legal_form',
+      pii: false,
+      description: 'legal form of the organisation',
+    }),
+    is_spinout: z
+      .boolean()
+      .register(fieldMeta, { kind: 'boolean', pii: false, description: 'spun out of a public-sector body' }),
+    spinout_year: YEAR.min(1948).nullable().register(fieldMeta, {
+      kind: 'int',
+      unit: 'year',
+      pii: false,
+      description: 'year of spin-out, 1948 <= year <= wave; must be blank when is_spinout is false',
+    }),
+    parent_body: z.enum(codes(PARENT_BODIES)).nullable().register(fieldMeta, {
+      kind: 'enum',
+      codes: 'parent_body',
+      pii: false,
+      description: 'the public body spun out of; must be blank when is_spinout is false',
+    }),
+    sector: z.enum(codes(SECTORS)).register(fieldMeta, {
+      kind: 'enum',
+      codes: 'sector',
+      pii: false,
+      description: 'main sector of activity, each tied to a NACE Rev. 2 section',
+    }),
+    founded_year: YEAR.nullable().register(fieldMeta, {
+      kind: 'int',
+      unit: 'year',
+      pii: false,
+      description: 'year established, 1800 <= year <= wave',
+    }),
+    employees: COUNT.nullable().register(fieldMeta, {
+      kind: 'int',
+      unit: 'headcount',
+      pii: false,
+      description: 'number of paid employees, >= 0 (headcount)',
+    }),
+    volunteers: COUNT.nullable().register(fieldMeta, {
+      kind: 'int',
+      unit: 'headcount',
+      pii: false,
+      description: 'number of volunteers, >= 0',
+    }),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/)
+      .register(fieldMeta, { kind: 'string', pii: false, description: 'from the survey definition: GBP or EUR' }),
+    turnover: AMOUNT.nullable().register(fieldMeta, {
+      kind: 'double',
+      unit: CURRENCY_UNIT,
+      pii: false,
+      description: 'turnover in the last financial year, >= 0, in currency',
+    }),
+    turnover_prev: AMOUNT.nullable().register(fieldMeta, {
+      kind: 'double',
+      unit: CURRENCY_UNIT,
+      pii: false,
+      description: 'turnover in the previous financial year, >= 0, in currency',
+    }),
+    turnover_trend: z.enum(codes(TURNOVER_TRENDS)).nullable().register(fieldMeta, {
+      kind: 'enum',
+      codes: 'turnover_trend',
+      pii: false,
+      description: 'self-reported: increased, same or decreased',
+    }),
+    public_income_pct: PERCENT.nullable().register(fieldMeta, {
+      kind: 'double',
+      unit: 'percent',
+      pii: false,
+      description: 'share of income from the public sector, 0-100',
+    }),
+    surplus_reinvested_pct: PERCENT.nullable().register(fieldMeta, {
+      kind: 'double',
+      unit: 'percent',
+      pii: false,
+      description: 'share of surplus reinvested, 0-100',
+    }),
+    employee_owned: z
+      .boolean()
+      .nullable()
+      .register(fieldMeta, { kind: 'boolean', pii: false, description: 'the organisation is owned by its employees' }),
+    staff_voice_strategy: z
+      .boolean()
+      .nullable()
+      .register(fieldMeta, { kind: 'boolean', pii: false, description: 'staff take part in decisions on strategy' }),
+    staff_voice_policy: z.boolean().nullable().register(fieldMeta, {
+      kind: 'boolean',
+      pii: false,
+      description: 'staff take part in decisions on policy and procedures',
+    }),
+    staff_voice_operations: z.boolean().nullable().register(fieldMeta, {
+      kind: 'boolean',
+      pii: false,
+      description: 'staff take part in decisions on day-to-day operations and service delivery',
+    }),
+    measures_social_value: z.boolean().nullable().register(fieldMeta, {
+      kind: 'boolean',
+      pii: false,
+      description: 'measures its social impact or social utility',
+    }),
+    new_services: z
+      .boolean()
+      .nullable()
+      .register(fieldMeta, { kind: 'boolean', pii: false, description: 'introduced new services since the last wave' }),
+    source_file: z
+      .string()
+      .min(1)
+      .register(fieldMeta, { kind: 'string', pii: false, description: "the uploaded object's key or file name" }),
+    source_row: z.int().min(2).register(fieldMeta, {
+      kind: 'int',
+      pii: false,
+      description: "the row's number as the validation report gives it: the header is row 1, the first data row is 2",
+    }),
+    ingested_at: TIMESTAMP.register(fieldMeta, {
+      kind: 'timestamp',
+      pii: false,
+      description: 'when the pipeline ingested the file, UTC',
+    }),
+    survey: z
+      .string()
+      .min(1)
+      .register(fieldMeta, { kind: 'string', pii: false, partition: true, description: 'the survey id (partition)' }),
+    wave: z.int().register(fieldMeta, {
+      kind: 'int',
+      unit: 'year',
+      pii: false,
+      partition: true,
+      description: 'the wave, a year (partition)',
+    }),
+  })
+  .superRefine(
+    (record, ctx) => {
+      // Runs even when a field failed its own check (see `when`), so a row gets every problem at once; hence
+      // the typeof guards.
+      const wave = record.wave;
+      if (typeof wave !== 'number') return;
+      for (const field of ['founded_year', 'spinout_year'] as const) {
+        const year = record[field];
+        if (typeof year === 'number' && year > wave) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            input: year,
+            message: `schemas: ${field} must be a year no later than the wave ${wave}, got ${year}`,
+          });
+        }
+      }
+      if (record.is_spinout === false) {
+        for (const field of ['spinout_year', 'parent_body'] as const) {
+          const value = record[field];
+          if (value !== null && value !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [field],
+              input: value,
+              message: `schemas: ${field} must be blank when is_spinout is false, got ${JSON.stringify(value)}`,
+            });
+          }
+        }
+      }
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
+
+/** One canonical record in memory: timestamps are UTC epoch milliseconds, codes are strings. */
+export type CanonicalRecord = z.infer<typeof CanonicalRecordSchema>;
