@@ -1,0 +1,346 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import iconv from 'iconv-lite';
+import Papa from 'papaparse';
+import {
+  type CsvDelimiter,
+  type CsvEncoding,
+  type CsvLineBreak,
+  detectDelimiter,
+  detectEncoding,
+  detectLineBreak,
+  findBinaryContent,
+  isUtf16,
+} from './detect.ts';
+
+/** A whole-file problem (empty, binary, unreadable): the only thing the reader throws for (STYLE.md 7). */
+export class CsvError extends Error {
+  override readonly name = 'CsvError';
+}
+
+/** One CSV record: header = row 1, first data record = 2; a quoted field may span lines, so rows are records. */
+export interface CsvRecord {
+  /** The record's number as reports give it: header = 1, first data record = 2. */
+  readonly rowNumber: number;
+  /** The cells as parsed, unquoted; as many as the record has (ragged rows keep their count). */
+  readonly cells: string[];
+}
+
+/** What was read: recorded in the ingest report's "source" and used for idempotent re-ingest. */
+export interface CsvSource {
+  /** The detected encoding. */
+  encoding: CsvEncoding;
+  /** The detected delimiter. */
+  delimiter: CsvDelimiter;
+  /** Raw bytes read. */
+  bytes: number;
+  /** Hex SHA-256 of all raw bytes. */
+  sha256: string;
+  /** Characters that could not be decoded and were replaced by U+FFFD. */
+  decodeErrors: number;
+  /** Malformed-quote problems papaparse reported; the affected records are kept as parsed. Always set by openCsv. */
+  parseErrors?: number;
+}
+
+/** A CSV file being streamed: header known up front, data records in batches, source facts at the end. */
+export interface CsvReader {
+  /** The detected encoding. */
+  readonly encoding: CsvSource['encoding'];
+  /** The detected delimiter. */
+  readonly delimiter: CsvSource['delimiter'];
+  /** The first record's cells, BOM stripped. */
+  readonly header: string[];
+  /** The data records in order, in batches; can be iterated once. */
+  batches(): AsyncIterable<CsvRecord[]>;
+  /** Bytes, SHA-256 and error counts; resolves once batches() is exhausted. */
+  done(): Promise<CsvSource>;
+}
+
+/** Options of openCsv. */
+export interface OpenCsvOptions {
+  /** Called with the running count of raw bytes read, for a progress bar. */
+  onBytes?: (bytesSoFar: number) => void;
+  /** Bytes examined to detect encoding, binary content and delimiter. @default 65536 */
+  sniffBytes?: number;
+}
+
+const DEFAULT_SNIFF_BYTES = 64 * 1024;
+/** Records per batch the reader aims for: large enough that per-batch costs vanish, small enough to stay in cache. */
+const BATCH_RECORDS = 1000;
+const REPLACEMENT = '\uFFFD';
+const REPLACEMENT_UTF8 = Buffer.from([0xef, 0xbf, 0xbd]);
+
+/** Chunks of raw bytes to text, counting replacement characters the decoder had to produce. */
+interface Decoder {
+  write(chunk: Buffer): string;
+  end(): string;
+  readonly errors: number;
+}
+
+function countChar(text: string, char: string): number {
+  let n = 0;
+  for (let i = text.indexOf(char); i !== -1; i = text.indexOf(char, i + 1)) n++;
+  return n;
+}
+
+function countBytes(buf: Buffer, seq: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(seq); i !== -1; i = buf.indexOf(seq, i + 1)) n++;
+  return n;
+}
+
+/**
+ * UTF-8 with U+FFFD replacement. TextDecoder does not count replacements, so the
+ * count is U+FFFD produced minus U+FFFD genuinely encoded in the file (EF BF BD).
+ */
+function utf8Decoder(): Decoder {
+  const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false });
+  let produced = 0;
+  let genuine = 0;
+  let tail: Buffer = Buffer.alloc(0);
+  const count = (text: string): string => {
+    if (text.indexOf(REPLACEMENT) !== -1) produced += countChar(text, REPLACEMENT);
+    return text;
+  };
+  return {
+    write(chunk) {
+      if (chunk.indexOf(0xef) !== -1 || tail.length > 0) {
+        genuine += countBytes(chunk, REPLACEMENT_UTF8);
+        // An EF BF BD split across two chunks.
+        const seam = Buffer.concat([tail, chunk.subarray(0, 2)]);
+        for (let i = 0; i < tail.length; i++) {
+          if (seam[i] === 0xef && seam[i + 1] === 0xbf && seam[i + 2] === 0xbd) genuine++;
+        }
+      }
+      const last = chunk.subarray(-2);
+      tail = last.indexOf(0xef) !== -1 ? Buffer.from(last) : Buffer.alloc(0);
+      return count(decoder.decode(chunk, { stream: true }));
+    },
+    end() {
+      return count(decoder.decode());
+    },
+    get errors() {
+      return Math.max(0, produced - genuine);
+    },
+  };
+}
+
+/** Windows-1252 through iconv-lite (Node's own TextDecoder mangles 0x80–0x9F); its five unassigned bytes become U+FFFD. */
+function cp1252Decoder(): Decoder {
+  const decoder = iconv.getDecoder('windows1252');
+  let produced = 0;
+  const count = (text: string): string => {
+    if (text.indexOf(REPLACEMENT) !== -1) produced += countChar(text, REPLACEMENT);
+    return text;
+  };
+  return {
+    write: (chunk) => count(decoder.write(chunk)),
+    end: () => count(decoder.end() ?? ''),
+    get errors() {
+      return produced;
+    },
+  };
+}
+
+/**
+ * Incremental papaparse: each call parses the carried partial record plus new text
+ * and returns the complete records; the unfinished last one is carried over.
+ */
+class RecordParser {
+  private readonly parser: Papa.Parser;
+  private carry = '';
+  /** Parse again only once the carry has grown this long, so one huge field is not rescanned per chunk. */
+  private reparseAt = 0;
+  parseErrors = 0;
+
+  constructor(
+    delimiter: CsvDelimiter,
+    private readonly lineBreak: CsvLineBreak,
+  ) {
+    this.parser = new Papa.Parser({ delimiter, newline: lineBreak, quoteChar: '"', dynamicTyping: false });
+  }
+
+  /** Complete records in `text` (after what was carried); with `final`, the rest too. */
+  feed(text: string, final: boolean): string[][] {
+    const input = this.carry + text;
+    if (!final && input.length < this.reparseAt) {
+      this.carry = input;
+      return [];
+    }
+    if (input.length === 0) return []; // a final line break leaves nothing: no trailing empty record
+    const result = this.parser.parse(input, 0, !final) as Papa.ParseResult<string[]>;
+    const rows = result.data;
+    for (const error of result.errors) if (error.row === undefined || error.row < rows.length) this.parseErrors++;
+    if (final) {
+      this.carry = '';
+    } else {
+      this.carry = input.substring(result.meta.cursor);
+      // Amortise a long record: wait until the carry has doubled before trying again.
+      this.reparseAt = this.carry.length > 65536 ? this.carry.length * 2 : 0;
+    }
+    if (this.lineBreak === '\n') {
+      // LF parsing of a CRLF file leaves '\r' at the end of the last unquoted cell.
+      for (const row of rows) {
+        const lastIndex = row.length - 1;
+        const last = row[lastIndex]!;
+        if (last.charCodeAt(last.length - 1) === 0x0d) row[lastIndex] = last.slice(0, -1);
+      }
+    }
+    return rows;
+  }
+}
+
+function csvError(message: string, cause?: unknown): CsvError {
+  return new CsvError(`ingest: ${message}`, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * Opens a CSV stream: sniffs encoding, delimiter and binary content, reads the header,
+ * then streams data records on demand (the source is read only as fast as batches are consumed).
+ * Throws CsvError for a file that is empty or not CSV text.
+ */
+export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Promise<CsvReader> {
+  const sniffBytes = options.sniffBytes ?? DEFAULT_SNIFF_BYTES;
+  const onBytes = options.onBytes;
+  const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let eof = false;
+
+  const pull = async (): Promise<Buffer | undefined> => {
+    const next = await chunks.next();
+    if (next.done) {
+      eof = true;
+      return undefined;
+    }
+    const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    hash.update(chunk);
+    bytes += chunk.length;
+    onBytes?.(bytes);
+    return chunk;
+  };
+  const abandon = async (): Promise<void> => {
+    if (!eof) await chunks.return?.();
+  };
+
+  // Sniff window.
+  const head: Buffer[] = [];
+  let headLength = 0;
+  while (headLength < sniffBytes) {
+    const chunk = await pull();
+    if (chunk === undefined) break;
+    head.push(chunk);
+    headLength += chunk.length;
+  }
+  const first = Buffer.concat(head, headLength);
+  const sample = first.subarray(0, sniffBytes);
+  if (bytes === 0) throw csvError('the file is empty');
+  if (isUtf16(sample)) {
+    await abandon();
+    throw csvError('the file is UTF-16 encoded; expected UTF-8 or Windows-1252 text');
+  }
+  const binaryAt = findBinaryContent(sample);
+  if (binaryAt !== undefined) {
+    await abandon();
+    throw csvError(`the file is not a CSV text file (binary content at byte ${binaryAt})`);
+  }
+
+  const encoding = detectEncoding(sample);
+  const decoder = encoding === 'windows-1252' ? cp1252Decoder() : utf8Decoder();
+  let flushed = false;
+  /** The decoder's last characters (a cut multi-byte sequence becomes U+FFFD), once. */
+  const flush = (): string => {
+    if (flushed) return '';
+    flushed = true;
+    return decoder.end();
+  };
+  let ended = false;
+  /** The parser's last record, once. */
+  const finish = (): string[][] => {
+    if (ended) return [];
+    ended = true;
+    return parser.feed(flush(), true);
+  };
+  let text = decoder.write(first);
+  if (eof) text += flush();
+  if (eof && text.trim() === '') throw csvError('the file is empty');
+  const delimiter = detectDelimiter(text);
+  const parser = new RecordParser(delimiter, detectLineBreak(text));
+
+  // The header: parse until the first record is complete (it may be longer than the sniff window).
+  let rows = parser.feed(text, false);
+  while (rows.length === 0 && !ended) {
+    const chunk = eof ? undefined : await pull();
+    rows = chunk === undefined ? finish() : parser.feed(decoder.write(chunk), false);
+  }
+  const header = rows[0] ?? [];
+  // utf-8 sniffing may miss a BOM only if the file was not what it seemed; strip defensively.
+  if (header[0]?.charCodeAt(0) === 0xfeff) header[0] = header[0].slice(1);
+
+  let nextRowNumber = 2;
+  const toRecords = (parsed: string[][], from: number, into: CsvRecord[]): void => {
+    for (let i = from; i < parsed.length; i++) into.push({ rowNumber: nextRowNumber++, cells: parsed[i]! });
+  };
+  const early: CsvRecord[] = [];
+  toRecords(rows, 1, early);
+
+  let state: 'ready' | 'reading' | 'finished' | 'abandoned' = 'ready';
+  let settle: { resolve: (source: CsvSource) => void; reject: (error: unknown) => void } | undefined;
+  let failure: unknown;
+  const source = (): CsvSource => ({
+    encoding,
+    delimiter,
+    bytes,
+    sha256: hash.digest('hex'),
+    decodeErrors: decoder.errors,
+    parseErrors: parser.parseErrors,
+  });
+  let finalSource: CsvSource | undefined;
+
+  async function* batches(): AsyncGenerator<CsvRecord[]> {
+    if (state !== 'ready') throw csvError('batches() can be iterated only once');
+    state = 'reading';
+    try {
+      let batch = early;
+      while (!eof) {
+        if (batch.length >= BATCH_RECORDS) {
+          yield batch;
+          batch = [];
+        }
+        const chunk = await pull();
+        if (chunk === undefined) break;
+        toRecords(parser.feed(decoder.write(chunk), false), 0, batch);
+      }
+      toRecords(finish(), 0, batch);
+      if (batch.length > 0) yield batch;
+      finalSource = source();
+      state = 'finished';
+      settle?.resolve(finalSource);
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      if (state !== 'finished') {
+        state = 'abandoned';
+        await abandon();
+        settle?.reject(failure ?? csvError('the records were not all read before done() was awaited'));
+      }
+    }
+  }
+
+  return {
+    encoding,
+    delimiter,
+    header,
+    batches: () => batches(),
+    done(): Promise<CsvSource> {
+      if (finalSource !== undefined) return Promise.resolve(finalSource);
+      if (state === 'abandoned') {
+        return Promise.reject(failure ?? csvError('the records were not all read before done() was awaited'));
+      }
+      return new Promise((resolve, reject) => {
+        settle = { resolve, reject };
+      });
+    },
+  };
+}
