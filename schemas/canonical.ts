@@ -42,12 +42,16 @@ function codes(list: CodeList): [string, ...string[]] {
 }
 
 const CURRENCY_UNIT = 'GBP/EUR (see currency)';
-const YEAR = z.int().min(1800).max(2200);
-const COUNT = z.int().min(0);
-const AMOUNT = z.number().min(0);
-const PERCENT = z.number().min(0).max(100);
+// Factories, not shared constants: `.register` attaches metadata to the very instance it is called on, so two
+// columns sharing one instance would share (and overwrite) each other's metadata.
+// Ints are stored as Parquet int32 / Glue int, so their range says so and the derivations can check it.
+const INT32_MAX = 2_147_483_647;
+const year = (min: number) => z.int().min(min).max(2200);
+const count = () => z.int().min(0).max(INT32_MAX);
+const amount = () => z.number().min(0);
+const percent = () => z.number().min(0).max(100);
 // Timestamps are UTC epoch milliseconds in memory: cheap to compare and exactly Parquet's timestamp_millis.
-const TIMESTAMP = z.int();
+const timestamp = () => z.int();
 
 /** The canonical record: CODEBOOK fields in CODEBOOK order, then the partition fields survey and wave. */
 export const CanonicalRecordSchema = z
@@ -67,7 +71,7 @@ export const CanonicalRecordSchema = z
         description:
           'pseudonymous and stable across waves: HMAC-SHA256 under a secret key of the registration number, or when blank of the name plus postcode, each folded, spaces stripped; 16 hex characters',
       }),
-    submitted_at: TIMESTAMP.nullable().register(fieldMeta, {
+    submitted_at: timestamp().nullable().register(fieldMeta, {
       kind: 'timestamp',
       pii: false,
       description: 'when the response was submitted, UTC: ISO 8601, or UK dd/mm/yyyy with optional hh:mm[:ss]',
@@ -91,7 +95,7 @@ export const CanonicalRecordSchema = z
     is_spinout: z
       .boolean()
       .register(fieldMeta, { kind: 'boolean', pii: false, description: 'spun out of a public-sector body' }),
-    spinout_year: YEAR.min(1948).nullable().register(fieldMeta, {
+    spinout_year: year(1948).nullable().register(fieldMeta, {
       kind: 'int',
       unit: 'year',
       pii: false,
@@ -109,19 +113,19 @@ export const CanonicalRecordSchema = z
       pii: false,
       description: 'main sector of activity, each tied to a NACE Rev. 2 section',
     }),
-    founded_year: YEAR.nullable().register(fieldMeta, {
+    founded_year: year(1800).nullable().register(fieldMeta, {
       kind: 'int',
       unit: 'year',
       pii: false,
       description: 'year established, 1800 <= year <= wave',
     }),
-    employees: COUNT.nullable().register(fieldMeta, {
+    employees: count().nullable().register(fieldMeta, {
       kind: 'int',
       unit: 'headcount',
       pii: false,
       description: 'number of paid employees, >= 0 (headcount)',
     }),
-    volunteers: COUNT.nullable().register(fieldMeta, {
+    volunteers: count().nullable().register(fieldMeta, {
       kind: 'int',
       unit: 'headcount',
       pii: false,
@@ -131,13 +135,13 @@ export const CanonicalRecordSchema = z
       .string()
       .regex(/^[A-Z]{3}$/)
       .register(fieldMeta, { kind: 'string', pii: false, description: 'from the survey definition: GBP or EUR' }),
-    turnover: AMOUNT.nullable().register(fieldMeta, {
+    turnover: amount().nullable().register(fieldMeta, {
       kind: 'double',
       unit: CURRENCY_UNIT,
       pii: false,
       description: 'turnover in the last financial year, >= 0, in currency',
     }),
-    turnover_prev: AMOUNT.nullable().register(fieldMeta, {
+    turnover_prev: amount().nullable().register(fieldMeta, {
       kind: 'double',
       unit: CURRENCY_UNIT,
       pii: false,
@@ -149,13 +153,13 @@ export const CanonicalRecordSchema = z
       pii: false,
       description: 'self-reported: increased, same or decreased',
     }),
-    public_income_pct: PERCENT.nullable().register(fieldMeta, {
+    public_income_pct: percent().nullable().register(fieldMeta, {
       kind: 'double',
       unit: 'percent',
       pii: false,
       description: 'share of income from the public sector, 0-100',
     }),
-    surplus_reinvested_pct: PERCENT.nullable().register(fieldMeta, {
+    surplus_reinvested_pct: percent().nullable().register(fieldMeta, {
       kind: 'double',
       unit: 'percent',
       pii: false,
@@ -192,12 +196,12 @@ export const CanonicalRecordSchema = z
       .string()
       .min(1)
       .register(fieldMeta, { kind: 'string', pii: false, description: "the uploaded object's key or file name" }),
-    source_row: z.int().min(2).register(fieldMeta, {
+    source_row: z.int().min(2).max(INT32_MAX).register(fieldMeta, {
       kind: 'int',
       pii: false,
       description: "the row's number as the validation report gives it: the header is row 1, the first data row is 2",
     }),
-    ingested_at: TIMESTAMP.register(fieldMeta, {
+    ingested_at: timestamp().register(fieldMeta, {
       kind: 'timestamp',
       pii: false,
       description: 'when the pipeline ingested the file, UTC',
@@ -206,7 +210,7 @@ export const CanonicalRecordSchema = z
       .string()
       .min(1)
       .register(fieldMeta, { kind: 'string', pii: false, partition: true, description: 'the survey id (partition)' }),
-    wave: z.int().register(fieldMeta, {
+    wave: year(1800).register(fieldMeta, {
       kind: 'int',
       unit: 'year',
       pii: false,

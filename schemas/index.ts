@@ -23,6 +23,23 @@ export {
   SECTORS,
   TURNOVER_TRENDS,
 } from './code-lists.ts';
+export { codebookJson, renderCodebook } from './codebook.ts';
+export {
+  CANONICAL_COLUMNS,
+  deriveFields,
+  FIELDS,
+  type FieldSpec,
+  type GlueColumn,
+  type GlueType,
+  glueColumns,
+  gluePartitionKeys,
+  type JsonSchema,
+  type ParquetColumn,
+  type ParquetType,
+  parquetColumns,
+  SchemaDerivationError,
+  toJsonSchema,
+} from './derive.ts';
 export { fold } from './fold.ts';
 export { type Issue, IssueSchema, type Report, ReportSchema } from './report.ts';
 export {
@@ -30,6 +47,7 @@ export {
   DROPPED_FIELDS,
   defineSurvey,
   IDENTITY_FIELDS,
+  lastWave,
   SOURCE_FIELDS,
   type SourceField,
   type SurveyDefinition,
