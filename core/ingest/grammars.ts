@@ -83,6 +83,12 @@ export interface NumberOptions {
    * @default any of £ € GBP EUR (CODEBOOK.md "Numbers")
    */
   readonly currency?: string;
+  /**
+   * What the column holds: an `amount` takes a currency and a multiplier but no `%`; a `percent` takes a `%`
+   * but no currency or multiplier; a `count` takes a multiplier only ("1.2k").
+   * @default any of them
+   */
+  readonly unit?: 'amount' | 'percent' | 'count';
 }
 
 /** The currency signs the codebook knows, by ISO code. */
@@ -262,10 +268,12 @@ function readNumber(text: string, start: number, end: number, opts: NumberOption
       ? DEFAULT_CURRENCY_TOKENS
       : (CURRENCY_TOKENS_BY_CODE.get(opts.currency) ??
         CURRENCY_TOKENS_BY_CODE.set(opts.currency, currencyTokens(opts.currency)).get(opts.currency)!);
+  const unit = opts.unit;
   let percent = false;
   let currency = false;
   let power = 0;
   if (text.charCodeAt(end - 1) === 37 /* % */) {
+    if (unit === 'amount' || unit === 'count') return undefined;
     percent = true;
     end = skipSpaceBackward(text, start, end - 1);
   }
@@ -308,6 +316,7 @@ function readNumber(text: string, start: number, end: number, opts: NumberOption
     }
   }
   if (start >= end) return undefined;
+  if ((currency && unit !== undefined && unit !== 'amount') || (power !== 0 && unit === 'percent')) return undefined;
   const value = readCore(text, start, end, opts.decimalComma, power);
   if (value === undefined) return undefined;
   return negative && value !== 0 ? -value : value;
