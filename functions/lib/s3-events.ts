@@ -1,0 +1,26 @@
+import type { S3Event } from 'aws-lambda';
+
+/** A raw upload named by an S3 event: raw/survey=<id>/wave=<year>/<file>. */
+export interface RawObject {
+  readonly bucket: string;
+  readonly key: string;
+  readonly survey: string;
+  readonly wave: number;
+  readonly fileName: string;
+}
+
+const RAW_KEY = /^raw\/survey=([a-z][a-z0-9-]*)\/wave=(\d{4})\/([^/]+)$/;
+
+/** Reads the raw uploads named by one SQS message body holding an S3 event notification (test events: none). */
+export function rawObjectsOf(body: string): RawObject[] {
+  const event = JSON.parse(body) as Partial<S3Event> & { Event?: string };
+  if (event.Event === 's3:TestEvent') return [];
+  if (!Array.isArray(event.Records)) throw new Error('ingest: the message is not an S3 event notification');
+  return event.Records.filter((record) => record.eventName.startsWith('ObjectCreated')).map((record) => {
+    // S3 event keys are URL-encoded with "+" for spaces.
+    const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+    const match = RAW_KEY.exec(key);
+    if (!match) throw new Error(`ingest: raw object key must be raw/survey=<id>/wave=<year>/<file>, got "${key}"`);
+    return { bucket: record.s3.bucket.name, key, survey: match[1]!, wave: Number(match[2]), fileName: match[3]! };
+  });
+}
