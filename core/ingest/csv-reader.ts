@@ -160,6 +160,19 @@ class RecordParser {
     this.parser = new Papa.Parser({ delimiter, newline: lineBreak, quoteChar: '"', dynamicTyping: false });
   }
 
+  private cursor = 0;
+
+  /** Records papaparse completes in `input`; with `last`, the unterminated rest is a record too. */
+  private parse(input: string, last: boolean): string[][] {
+    this.cursor = 0;
+    if (input.length === 0) return [];
+    const result = this.parser.parse(input, 0, !last) as Papa.ParseResult<string[]>;
+    const rows = result.data;
+    for (const error of result.errors) if (error.row === undefined || error.row < rows.length) this.parseErrors++;
+    this.cursor = result.meta.cursor;
+    return rows;
+  }
+
   /** Complete records in `text` (after what was carried); with `final`, the rest too. */
   feed(text: string, final: boolean): string[][] {
     const input = this.carry + text;
@@ -167,16 +180,15 @@ class RecordParser {
       this.carry = input;
       return [];
     }
-    if (input.length === 0) return []; // a final line break leaves nothing: no trailing empty record
-    const result = this.parser.parse(input, 0, !final) as Papa.ParseResult<string[]>;
-    const rows = result.data;
-    for (const error of result.errors) if (error.row === undefined || error.row < rows.length) this.parseErrors++;
+    let rows = this.parse(input, false);
+    this.carry = input.substring(this.cursor);
+    // Amortise a long record: wait until the carry has doubled before trying again.
+    this.reparseAt = this.carry.length > 65536 ? this.carry.length * 2 : 0;
     if (final) {
+      // What follows the last line break is the last record; after a final line break nothing is left,
+      // and papaparse's trailing empty record for it is never produced.
+      if (this.carry.length > 0) rows = rows.concat(this.parse(this.carry, true));
       this.carry = '';
-    } else {
-      this.carry = input.substring(result.meta.cursor);
-      // Amortise a long record: wait until the carry has doubled before trying again.
-      this.reparseAt = this.carry.length > 65536 ? this.carry.length * 2 : 0;
     }
     if (this.lineBreak === '\n') {
       // LF parsing of a CRLF file leaves '\r' at the end of the last unquoted cell.

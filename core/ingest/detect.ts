@@ -93,7 +93,8 @@ function scanLines(text: string): LineScan {
     } else if (inQuotes) {
     } else if (c === 0x0a || c === 0x0d) {
       if (c === 0x0a) sawLf = true;
-      else sawCr = true;
+      // A CR is a terminator of its own only if a character other than LF follows (the sample may end between CR and LF).
+      else if (i + 1 < text.length && text.charCodeAt(i + 1) !== 0x0a) sawCr = true;
       if (lineHasText) counts.push([comma, semicolon, tab]);
       comma = 0;
       semicolon = 0;

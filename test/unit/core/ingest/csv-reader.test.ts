@@ -1,0 +1,347 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CsvError, type CsvReader, type CsvRecord, openCsv } from '../../../../core/ingest/csv-reader.ts';
+
+let dir: string;
+let counter = 0;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'csv-reader-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Writes a real file and returns its path. */
+async function file(content: string | Uint8Array): Promise<string> {
+  const path = join(dir, `f${counter++}.csv`);
+  await writeFile(path, content);
+  return path;
+}
+
+async function open(path: string, options?: Parameters<typeof openCsv>[1]): Promise<CsvReader> {
+  return openCsv(createReadStream(path), options);
+}
+
+async function readAll(reader: CsvReader): Promise<CsvRecord[]> {
+  const records: CsvRecord[] = [];
+  for await (const batch of reader.batches()) records.push(...batch);
+  return records;
+}
+
+const cells = (records: CsvRecord[]): string[][] => records.map((record) => record.cells);
+
+describe('openCsv encodings and delimiters', () => {
+  it('reads a UTF-8 comma file with its header and numbered records', async () => {
+    const reader = await open(await file('id,name\n1,Café\n2,Ünïcödé €\n'));
+    expect(reader.encoding).toBe('utf-8');
+    expect(reader.delimiter).toBe(',');
+    expect(reader.header).toEqual(['id', 'name']);
+    const records = await readAll(reader);
+    expect(records).toEqual([
+      { rowNumber: 2, cells: ['1', 'Café'] },
+      { rowNumber: 3, cells: ['2', 'Ünïcödé €'] },
+    ]);
+    expect((await reader.done()).decodeErrors).toBe(0);
+  });
+
+  it('strips the byte-order mark of a UTF-8 BOM file from the header', async () => {
+    const reader = await open(
+      await file(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('id,name\n1,a\n')])),
+    );
+    expect(reader.encoding).toBe('utf-8-bom');
+    expect(reader.header).toEqual(['id', 'name']);
+    expect(cells(await readAll(reader))).toEqual([['1', 'a']]);
+  });
+
+  it('decodes a Windows-1252 semicolon CRLF file with é and € and leaves no carriage returns', async () => {
+    // "nom;chiffre\r\nCafé;1,5 €\r\nÉcole;\"12\r\n€\"\r\n" in Windows-1252: é = 0xE9, É = 0xC9, € = 0x80.
+    const latin = Buffer.concat([
+      Buffer.from('nom;chiffre\r\nCaf'),
+      Buffer.from([0xe9]),
+      Buffer.from(';1,5 '),
+      Buffer.from([0x80]),
+      Buffer.from('\r\n'),
+      Buffer.from([0xc9]),
+      Buffer.from('cole;"12\r\n'),
+      Buffer.from([0x80]),
+      Buffer.from('"\r\n'),
+    ]);
+    const reader = await open(await file(latin));
+    expect(reader.encoding).toBe('windows-1252');
+    expect(reader.delimiter).toBe(';');
+    expect(reader.header).toEqual(['nom', 'chiffre']);
+    expect(cells(await readAll(reader))).toEqual([
+      ['Café', '1,5 €'],
+      ['École', '12\r\n€'],
+    ]);
+  });
+
+  it('reads a tab-delimited file whose cells hold commas', async () => {
+    const reader = await open(await file('id\tname\tnote\n1\tA, B\tx\n2\tC\t"y\tz"\n'));
+    expect(reader.delimiter).toBe('\t');
+    expect(cells(await readAll(reader))).toEqual([
+      ['1', 'A, B', 'x'],
+      ['2', 'C', 'y\tz'],
+    ]);
+  });
+});
+
+describe('openCsv records', () => {
+  it('keeps doubled quotes, delimiters and line breaks inside a quoted field as one record', async () => {
+    const text = 'id,note,n\r\n1,"He said ""hi"", then\r\nleft\nfor good",5\r\n2,"a\rb",6\r\n3,plain,7\r\n';
+    const records = await readAll(await open(await file(text)));
+    expect(records).toEqual([
+      { rowNumber: 2, cells: ['1', 'He said "hi", then\r\nleft\nfor good', '5'] },
+      { rowNumber: 3, cells: ['2', 'a\rb', '6'] },
+      { rowNumber: 4, cells: ['3', 'plain', '7'] },
+    ]);
+  });
+
+  it('leaves no carriage return in any cell of a CRLF file, quoted or not', async () => {
+    const text = 'a,b\r\n1,2\r\n"x","y"\r\n\r\n3,"z"\r\n4,\r\n';
+    const records = await readAll(await open(await file(text)));
+    expect(cells(records)).toEqual([['1', '2'], ['x', 'y'], [''], ['3', 'z'], ['4', '']]);
+  });
+
+  it('makes no record of a final line break but keeps a blank line in the middle as a record of empty cells', async () => {
+    const records = await readAll(await open(await file('a,b\n1,2\n\n,\n3,4\n')));
+    expect(records).toEqual([
+      { rowNumber: 2, cells: ['1', '2'] },
+      { rowNumber: 3, cells: [''] },
+      { rowNumber: 4, cells: ['', ''] },
+      { rowNumber: 5, cells: ['3', '4'] },
+    ]);
+  });
+
+  it('keeps a blank last line before the final line break as a record', async () => {
+    expect(cells(await readAll(await open(await file('a,b\n1,2\n\n'))))).toEqual([['1', '2'], ['']]);
+  });
+
+  it('reads a last record without a final line break', async () => {
+    expect(cells(await readAll(await open(await file('a,b\n1,2\n3,"4"'))))).toEqual([
+      ['1', '2'],
+      ['3', '4'],
+    ]);
+  });
+
+  it('keeps ragged rows with their own cell counts', async () => {
+    const records = await readAll(await open(await file('a,b,c\n1,2\n1,2,3,4\n1\n')));
+    expect(records.map((record) => record.cells.length)).toEqual([2, 4, 1]);
+  });
+
+  it('reads a header-only file as a header and no batches', async () => {
+    const reader = await open(await file('a,b,c\n'));
+    expect(reader.header).toEqual(['a', 'b', 'c']);
+    let batches = 0;
+    for await (const _batch of reader.batches()) batches++;
+    expect(batches).toBe(0);
+    expect((await reader.done()).bytes).toBe(6);
+  });
+
+  it('does not crash on malformed quotes and counts them', async () => {
+    const reader = await open(await file('a,b\n1,"bad"quote",x\n2,"unterminated\n'));
+    const records = await readAll(reader);
+    expect(records.length).toBeGreaterThanOrEqual(1);
+    expect(records[0]?.rowNumber).toBe(2);
+    expect((await reader.done()).parseErrors).toBeGreaterThan(0);
+  });
+
+  it('reads a header longer than the sniff window', async () => {
+    const header = Array.from({ length: 50 }, (_, i) => `column_${i}`);
+    const reader = await open(await file(`${header.join(';')}\n${header.map(() => 'x').join(';')}\n`), {
+      sniffBytes: 16,
+    });
+    expect(reader.header).toEqual(header);
+    expect((await readAll(reader))[0]?.cells).toHaveLength(50);
+  });
+
+  it('reads a single quoted field of 10 MB', async () => {
+    const big = 'lorem, "ipsum"\r\ndolor\n'.repeat(476_191); // ~10 MB, every special character
+    const quoted = big.replaceAll('"', '""');
+    const reader = await open(await file(`id,text,end\n1,"${quoted}",z\n2,small,y\n`));
+    const records = await readAll(reader);
+    expect(records).toHaveLength(2);
+    expect(records[0]?.cells[1]?.length).toBe(big.length);
+    expect(records[0]?.cells[1] === big).toBe(true);
+    expect(records[1]).toEqual({ rowNumber: 3, cells: ['2', 'small', 'y'] });
+  });
+});
+
+describe('openCsv decode errors', () => {
+  it('replaces invalid UTF-8 after the sniff window with U+FFFD and counts it, not a genuine U+FFFD', async () => {
+    const lines = ['id,name\n'];
+    for (let i = 0; i < 5000; i++) lines.push(`${i},name number ${i} é\n`);
+    const valid = Buffer.from(lines.join(''));
+    expect(valid.length).toBeGreaterThan(64 * 1024);
+    const content = Buffer.concat([
+      valid,
+      Buffer.from('bad,Caf'),
+      Buffer.from([0xe9]), // a Windows-1252 é in a UTF-8 file
+      Buffer.from('\ngenuine,\uFFFD\n'),
+    ]);
+    const reader = await open(await file(content));
+    expect(reader.encoding).toBe('utf-8');
+    const records = await readAll(reader);
+    expect(records.at(-2)?.cells).toEqual(['bad', 'Caf\uFFFD']);
+    expect(records.at(-1)?.cells).toEqual(['genuine', '\uFFFD']);
+    expect((await reader.done()).decodeErrors).toBe(1);
+  });
+
+  it('treats a multi-byte character cut by the sniff window as UTF-8', async () => {
+    // '€' is 3 bytes; with sniffBytes 9 the window ends inside it.
+    const reader = await open(await file('a,b\n1,x€\n'), { sniffBytes: 9 });
+    expect(reader.encoding).toBe('utf-8');
+    expect(cells(await readAll(reader))).toEqual([['1', 'x€']]);
+    expect((await reader.done()).decodeErrors).toBe(0);
+  });
+});
+
+describe('openCsv refusals', () => {
+  const refusal = async (content: string | Uint8Array): Promise<CsvError> => {
+    const error = await open(await file(content)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CsvError);
+    expect((error as CsvError).message).not.toContain('\n');
+    return error as CsvError;
+  };
+
+  it('refuses an empty file', async () => {
+    expect((await refusal('')).message).toBe('ingest: the file is empty');
+  });
+
+  it('refuses a file of only a byte-order mark or only whitespace as empty', async () => {
+    expect((await refusal(Buffer.from([0xef, 0xbb, 0xbf]))).message).toBe('ingest: the file is empty');
+    expect((await refusal(' \r\n\n\t \n')).message).toBe('ingest: the file is empty');
+  });
+
+  it('refuses PNG bytes as binary', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]);
+    expect((await refusal(png)).message).toBe('ingest: the file is not a CSV text file (binary content at byte 0)');
+  });
+
+  it('refuses a gzipped CSV as binary', async () => {
+    expect((await refusal(gzipSync(Buffer.from('a,b\n1,2\n')))).message).toMatch(/^ingest: the file is not a CSV text/);
+  });
+
+  it('refuses a NUL byte inside the sniff window, naming its offset', async () => {
+    expect((await refusal(Buffer.from('a,b\n1,\u00002\n'))).message).toBe(
+      'ingest: the file is not a CSV text file (binary content at byte 6)',
+    );
+  });
+});
+
+describe('openCsv source facts', () => {
+  it('reports the byte count and the SHA-256 of all raw bytes, and calls onBytes as it reads', async () => {
+    const lines = ['k,v'];
+    for (let i = 0; i < 40_000; i++) lines.push(`${i},${'v'.repeat(i % 17)}`);
+    const path = await file(`${lines.join('\r\n')}\r\n`);
+    const raw = await readFile(path);
+    const progress: number[] = [];
+    const reader = await openCsv(createReadStream(path, { highWaterMark: 16 * 1024 }), {
+      onBytes: (n) => progress.push(n),
+    });
+    const records = await readAll(reader);
+    const source = await reader.done();
+    expect(records).toHaveLength(40_000);
+    expect(source.bytes).toBe(raw.length);
+    expect(source.sha256).toBe(createHash('sha256').update(raw).digest('hex'));
+    expect(progress.length).toBeGreaterThan(10);
+    expect(progress.at(-1)).toBe(raw.length);
+    expect(progress.every((n, i) => i === 0 || n > progress[i - 1]!)).toBe(true);
+  });
+
+  it('rejects done() when the records were abandoned before the end', async () => {
+    const lines = ['k'];
+    for (let i = 0; i < 50_000; i++) lines.push(String(i));
+    const reader = await open(await file(`${lines.join('\n')}\n`));
+    for await (const _batch of reader.batches()) break;
+    await expect(reader.done()).rejects.toThrow(/^ingest: the records were not all read/);
+  });
+});
+
+describe('openCsv streaming', () => {
+  it('streams a 1M-row file in bounded batches without reading far ahead of the consumer', async () => {
+    const path = join(dir, 'million.csv');
+    const out = createWriteStream(path);
+    out.write('id,group,value\n');
+    for (let block = 0; block < 1000; block++) {
+      let text = '';
+      for (let i = block * 1000; i < (block + 1) * 1000; i++) text += `${i},g${i % 7},${i * 3}\n`;
+      out.write(text);
+    }
+    out.end();
+    await finished(out);
+    const size = (await readFile(path)).length;
+
+    let bytesRead = 0;
+    const reader = await open(path, { onBytes: (n) => (bytesRead = n) });
+    let records = 0;
+    let largest = 0;
+    let readAheadAtFirst = Number.POSITIVE_INFINITY;
+    let last: CsvRecord | undefined;
+    for await (const batch of reader.batches()) {
+      if (records === 0) readAheadAtFirst = bytesRead;
+      records += batch.length;
+      largest = Math.max(largest, batch.length);
+      last = batch.at(-1);
+    }
+    expect(records).toBe(1_000_000);
+    expect(last).toEqual({ rowNumber: 1_000_001, cells: ['999999', 'g0', '2999997'] });
+    expect(largest).toBeLessThan(20_000);
+    // Only the sniff window and a chunk or two are read before the first batch is consumed.
+    expect(readAheadAtFirst).toBeLessThan(size / 20);
+    expect((await reader.done()).bytes).toBe(size);
+  });
+
+  it('reads any table the same whatever the chunking, delimiter, quoting and line ends', async () => {
+    const cell = fc.oneof(
+      fc.string({ maxLength: 6 }),
+      fc.constantFrom('', 'a,b', 'x;y', 't\tu', 'q"q', 'l1\nl2', 'c\r\nd', 'é€', '""', ' '),
+    );
+    const table = fc
+      .integer({ min: 2, max: 4 })
+      .chain((width) =>
+        fc.array(fc.array(cell, { minLength: width, maxLength: width }), { minLength: 1, maxLength: 12 }),
+      );
+    await fc.assert(
+      fc.asyncProperty(
+        table,
+        fc.constantFrom(',', ';', '\t'),
+        fc.constantFrom('\n', '\r\n'),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 23 }),
+        async (rows, delimiter, lineEnd, finalBreak, quoteAll, chunkSize) => {
+          const header = rows[0]!.map((_, i) => `h${i}`);
+          const all = [header, ...rows];
+          const quote = (value: string): string =>
+            quoteAll || /[,;\t"\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+          const text = all.map((row) => row.map(quote).join(delimiter)).join(lineEnd) + (finalBreak ? lineEnd : '');
+          const bytes = Buffer.from(text, 'utf-8');
+          const chunks: Buffer[] = [];
+          for (let i = 0; i < bytes.length; i += chunkSize) chunks.push(bytes.subarray(i, i + chunkSize));
+          // A tiny sniff window exercises header and chunk seams; other delimiters need to be seen to be detected.
+          const reader = await openCsv(Readable.from(chunks), { sniffBytes: delimiter === ',' ? 7 : 65536 });
+          expect(reader.delimiter).toBe(delimiter);
+          expect(reader.header).toEqual(header);
+          const records = await readAll(reader);
+          expect(cells(records)).toEqual(rows);
+          expect(records.map((record) => record.rowNumber)).toEqual(rows.map((_, i) => i + 2));
+          expect((await reader.done()).bytes).toBe(bytes.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
