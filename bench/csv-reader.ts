@@ -1,6 +1,7 @@
 /**
  * Micro-benchmark: raw papaparse streaming vs openCsv over the same synthetic file.
  * Usage: node bin/run-ts.js bench/csv-reader.ts [megabytes=300] [dir=os tmpdir]
+ *    or: node bin/run-ts.js bench/csv-reader.ts <existing.csv>   (comma-delimited)
  */
 
 import { once } from 'node:events';
@@ -11,9 +12,10 @@ import { join } from 'node:path';
 import Papa from 'papaparse';
 import { openCsv } from '../core/ingest/csv-reader.ts';
 
-const megabytes = Number(process.argv[2] ?? 300);
+const given = process.argv[2] !== undefined && Number.isNaN(Number(process.argv[2])) ? process.argv[2] : undefined;
+const megabytes = Number(given === undefined ? (process.argv[2] ?? 300) : 0);
 const dir = await mkdtemp(join(process.argv[3] ?? tmpdir(), 'csv-bench-'));
-const file = join(dir, 'synthetic.csv');
+const file = given ?? join(dir, 'synthetic.csv');
 
 /** Survey-like rows: ids, names with a few quoted commas, quotes and line breaks, numbers, dates. */
 async function generate(path: string, targetBytes: number): Promise<number> {
@@ -80,9 +82,9 @@ async function time(label: string, bytes: number, run: () => Promise<number>): P
 }
 
 try {
-  const generated = await generate(file, megabytes * 1e6);
+  if (given === undefined) console.log(`generated ${await generate(file, megabytes * 1e6)} data rows`);
   const { size } = await stat(file);
-  console.log(`generated ${generated} data rows, ${(size / 1e6).toFixed(1)} MB`);
+  console.log(`${file}: ${(size / 1e6).toFixed(1)} MB`);
   const raw = await time('raw papaparse', size, () => rawPapaparse(file));
   const ours = await time('openCsv', size, () => reader(file));
   console.log(`openCsv / raw papaparse = ${((ours / raw) * 100).toFixed(0)}%`);
