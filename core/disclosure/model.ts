@@ -10,7 +10,7 @@ export type CellKind = 'count' | 'sum' | 'share' | 'median' | 'mean' | 'text';
 export type CellStatus = 'published' | 'threshold' | 'dominance' | 'linked' | 'secondary';
 
 /** A value a cell can publish. */
-export type PublishedValue = number | string | null;
+export type PublishedValue = number | string | boolean | null;
 
 /** One cell of a table and the statistics of the organisations behind it. */
 export interface TableCell {

@@ -67,7 +67,7 @@ function determinedByRank(table: ProtectedTable): string[] {
     return row;
   });
   const base = rankModP(rows);
-  return hidden.filter((ref, i) => {
+  return hidden.filter((_ref, i) => {
     const unit = new Array<number>(hidden.length).fill(0);
     unit[i] = 1;
     return rankModP([...rows, unit]) === base;
