@@ -1,0 +1,57 @@
+// One measurement per process, so each figure's peak RSS is its own: node bin/run-ts.js bench/child.ts <mode> ...
+// Prints one JSON line: { seconds, maxRssMB, ...extra }.
+import { createReadStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import Papa from 'papaparse';
+
+const [mode, file, out] = process.argv.slice(2);
+if (!mode || !file) throw new Error('bench child: usage: <papaparse|duckdb|ingest> <file> [out]');
+
+const started = performance.now();
+let extra: Record<string, unknown> = {};
+
+if (mode === 'papaparse') {
+  // The floor: papaparse's own streaming parse, doing nothing per row.
+  let rows = 0;
+  await new Promise<void>((resolve, reject) => {
+    Papa.parse(createReadStream(file, { highWaterMark: 1 << 20 }) as unknown as File, {
+      step: () => {
+        rows++;
+      },
+      complete: () => resolve(),
+      error: (error: Error) => reject(error),
+    });
+  });
+  extra = { rows };
+} else if (mode === 'duckdb') {
+  // The native ceiling: DuckDB reading the CSV and writing Parquet on one thread.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const connection = await instance.connect();
+  const escape = (path: string) => path.replace(/'/g, "''");
+  await connection.run(
+    `copy (select * from read_csv('${escape(file)}', all_varchar = true, header = true)) to '${escape(out ?? `${file}.parquet`)}' (format parquet)`,
+  );
+} else if (mode === 'ingest') {
+  const { ingestWave } = await import('../core/ingest/ingest.ts');
+  const { LocalStorage } = await import('../core/storage/local-storage.ts');
+  const { LOCAL_DEFAULT_ORG_KEY } = await import('../core/ingest/org-id.ts');
+  const lake = out ?? `${file}.lake`;
+  await mkdir(lake, { recursive: true });
+  const [survey, wave] = (process.env.BENCH_WAVE ?? 'uk-se:2023').split(':');
+  const result = await ingestWave({
+    storage: new LocalStorage(lake),
+    input: createReadStream(file, { highWaterMark: 1 << 20 }),
+    survey: survey!,
+    wave: Number(wave),
+    sourceFile: file,
+    orgKey: LOCAL_DEFAULT_ORG_KEY,
+  });
+  extra = { stats: result.report.stats };
+} else {
+  throw new Error(`bench child: unknown mode ${mode}`);
+}
+
+const seconds = (performance.now() - started) / 1000;
+const maxRssMB = process.resourceUsage().maxRSS / 1024;
+process.stdout.write(`${JSON.stringify({ seconds, maxRssMB, ...extra })}\n`);

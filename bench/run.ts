@@ -1,0 +1,95 @@
+// npm run bench — figures, not tests. Quote them as ratios against the baselines measured in the same run.
+//   ingest:     100k and 1M-row uk-se waves: throughput and peak RSS, beside papaparse alone and DuckDB's COPY
+//   queries:    each saved query's median latency (5 warm runs) on DuckDB over the 1M-row wave
+//   disclosure: suppress + verify a 200 × 12 table with totals (median of 5)
+//   bundles:    each Lambda bundle's size and cold import time (median of 5)
+// BENCH_ROWS=100000,1000000 (default) and BENCH_ONLY=ingest,queries,disclosure,bundles narrow a run.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateWave } from '../core/generate/index.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+const only = new Set((process.env.BENCH_ONLY ?? 'ingest,queries,disclosure,bundles').split(','));
+const sizes = (process.env.BENCH_ROWS ?? '100000,1000000').split(',').map(Number);
+const work = await mkdtemp(join(tmpdir(), 'survey-bench-'));
+
+interface Measured {
+  seconds: number;
+  maxRssMB: number;
+  [key: string]: unknown;
+}
+
+/** Runs one measurement in a fresh process. */
+function child(mode: string, ...args: string[]): Measured {
+  const output = execFileSync(
+    process.execPath,
+    [join(root, 'bin/run-ts.js'), join(root, 'bench/child.ts'), mode, ...args],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+      env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    },
+  );
+  return JSON.parse(output.trim().split('\n').pop() ?? '{}') as Measured;
+}
+
+const fmt = (value: number, digits = 1) => value.toFixed(digits);
+let largestLake: string | undefined;
+
+try {
+  if (only.has('ingest') || only.has('queries')) {
+    console.log('\n## Ingest (uk-se wave, one process per figure)\n');
+    console.log('| rows | file MB | what | seconds | MB/s | rows/s | peak RSS MB | vs papaparse |');
+    console.log('|---:|---:|---|---:|---:|---:|---:|---:|');
+    const peaks: Record<number, number> = {};
+    for (const rows of sizes) {
+      const file = join(work, `uk-se-${rows}.csv`);
+      await generateWave({ survey: 'uk-se', wave: 2023, rows, seed: 7 }, file);
+      const mb = (await stat(file)).size / 1e6;
+      const papa = child('papaparse', file);
+      const duck = child('duckdb', file, join(work, `duck-${rows}.parquet`));
+      const lake = join(work, `lake-${rows}`);
+      const ingest = child('ingest', file, lake);
+      largestLake = lake;
+      peaks[rows] = ingest.maxRssMB;
+      for (const [what, m] of [
+        ['papaparse alone (floor)', papa],
+        ['DuckDB COPY, 1 thread (ceiling)', duck],
+        ['survey ingest (full)', ingest],
+      ] as const) {
+        console.log(
+          `| ${rows.toLocaleString('en-GB')} | ${fmt(mb)} | ${what} | ${fmt(m.seconds, 2)} | ${fmt(mb / m.seconds)} | ${Math.round(rows / m.seconds).toLocaleString('en-GB')} | ${fmt(m.maxRssMB, 0)} | ${fmt((papa.seconds / m.seconds) * 100, 0)}% |`,
+        );
+      }
+      console.log(`|  |  | ingest stats | ${JSON.stringify(ingest.stats)} |  |  |  |  |`);
+    }
+    if (sizes.length > 1) {
+      const [small, large] = [sizes[0]!, sizes[sizes.length - 1]!];
+      console.log(
+        `\npeak RSS at ${large.toLocaleString('en-GB')} rows / at ${small.toLocaleString('en-GB')} rows: ${fmt(peaks[large]! / peaks[small]!, 2)}× (target ≤ 1.25×, and < 350 MB)`,
+      );
+    }
+  }
+
+  if (only.has('queries') && largestLake) {
+    const { benchQueries } = await import('./queries.ts');
+    console.log('\n## Saved queries on DuckDB (median of 5 warm runs)\n');
+    await benchQueries(largestLake);
+  }
+
+  if (only.has('disclosure')) {
+    const { benchDisclosure } = await import('./disclosure.ts');
+    console.log('\n## Disclosure control\n');
+    await benchDisclosure();
+  }
+
+  if (only.has('bundles')) {
+    const { benchBundles } = await import('./bundles.ts');
+    console.log('\n## Lambda bundles\n');
+    await benchBundles();
+  }
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
