@@ -209,7 +209,7 @@ function csvError(message: string, cause?: unknown): CsvError {
 /**
  * Opens a CSV stream: sniffs encoding, delimiter and binary content, reads the header,
  * then streams data records on demand (the source is read only as fast as batches are consumed).
- * Throws CsvError for a file that is empty or not CSV text.
+ * Throws CsvError for a file that is empty or not CSV text; errors of the stream itself (I/O) pass through unchanged.
  */
 export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Promise<CsvReader> {
   const sniffBytes = options.sniffBytes ?? DEFAULT_SNIFF_BYTES;
@@ -298,7 +298,9 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
 
   let state: 'ready' | 'reading' | 'finished' | 'abandoned' = 'ready';
   let settle: { resolve: (source: CsvSource) => void; reject: (error: unknown) => void } | undefined;
+  let pending: Promise<CsvSource> | undefined;
   let failure: unknown;
+  const notAllRead = (): CsvError => csvError('the records were not all read before done() was awaited');
   const source = (): CsvSource => ({
     encoding,
     delimiter,
@@ -335,7 +337,7 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
       if (state !== 'finished') {
         state = 'abandoned';
         await abandon();
-        settle?.reject(failure ?? csvError('the records were not all read before done() was awaited'));
+        settle?.reject(failure ?? notAllRead());
       }
     }
   }
@@ -347,12 +349,11 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
     batches: () => batches(),
     done(): Promise<CsvSource> {
       if (finalSource !== undefined) return Promise.resolve(finalSource);
-      if (state === 'abandoned') {
-        return Promise.reject(failure ?? csvError('the records were not all read before done() was awaited'));
-      }
-      return new Promise((resolve, reject) => {
+      if (state === 'abandoned') return Promise.reject(failure ?? notAllRead());
+      pending ??= new Promise((resolve, reject) => {
         settle = { resolve, reject };
       });
+      return pending;
     },
   };
 }

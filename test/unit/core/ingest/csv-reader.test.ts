@@ -196,6 +196,15 @@ describe('openCsv decode errors', () => {
     expect((await reader.done()).decodeErrors).toBe(1);
   });
 
+  it('counts the five unassigned Windows-1252 bytes as decode errors', async () => {
+    const reader = await open(
+      await file(Buffer.concat([Buffer.from('a;b\nx'), Buffer.from([0xe9, 0x81]), Buffer.from(';y\n')])),
+    );
+    expect(reader.encoding).toBe('windows-1252');
+    expect(cells(await readAll(reader))).toEqual([['x\u00e9\uFFFD', 'y']]);
+    expect((await reader.done()).decodeErrors).toBe(1);
+  });
+
   it('treats a multi-byte character cut by the sniff window as UTF-8', async () => {
     // '€' is 3 bytes; with sniffBytes 9 the window ends inside it.
     const reader = await open(await file('a,b\n1,x€\n'), { sniffBytes: 9 });
@@ -259,6 +268,15 @@ describe('openCsv source facts', () => {
     expect(progress.length).toBeGreaterThan(10);
     expect(progress.at(-1)).toBe(raw.length);
     expect(progress.every((n, i) => i === 0 || n > progress[i - 1]!)).toBe(true);
+  });
+
+  it('resolves done() awaited by several callers while the records are still being read', async () => {
+    const reader = await open(await file('k\n1\n2\n'));
+    const early = [reader.done(), reader.done()];
+    expect(await readAll(reader)).toHaveLength(2);
+    const [a, b] = await Promise.all(early);
+    expect(a?.bytes).toBe(6);
+    expect(b).toBe(a);
   });
 
   it('rejects done() when the records were abandoned before the end', async () => {
