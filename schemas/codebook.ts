@@ -54,7 +54,7 @@ export function renderCodebook(survey: SurveyDefinition): string {
   for (const field of FIELDS) {
     const flags = [typeText(field), field.required ? 'required' : 'optional'];
     if (field.unit) flags.push(`unit: ${field.unit}`);
-    if (field.pii) flags.push('PII: never published');
+    flags.push(field.pii ? 'PII: yes, never published' : 'PII: no');
     if (field.partition) flags.push('partition');
     lines.push('');
     lines.push(`${field.name}  (${flags.join(', ')})`);

@@ -5,7 +5,14 @@ import { FR_ESS } from './fr-ess.ts';
 import { UK_SE } from './uk-se.ts';
 
 /** Every known survey, each validated by SurveyDefinitionSchema when its file is loaded. */
-export const SURVEYS: readonly SurveyDefinition[] = [UK_SE, FR_ESS];
+export const SURVEYS: readonly SurveyDefinition[] = Object.freeze([UK_SE, FR_ESS]);
+
+// Two definition files claiming one id would make getSurvey pick one silently: fail on import instead.
+const ids = SURVEYS.map((survey) => survey.id);
+const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
+if (duplicate !== undefined) {
+  throw new Error(`schemas: survey ids must be unique, got "${duplicate}" in more than one definition file`);
+}
 
 /** A survey id that no definition file declares. */
 export class UnknownSurveyError extends Error {

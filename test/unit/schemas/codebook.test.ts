@@ -24,7 +24,7 @@ describe.each(SURVEYS.map((definition) => [definition.id, definition] as const))
   (_id, definition) => {
     const text = renderCodebook(definition);
 
-    it('mentions every canonical field with its type and whether it is required', () => {
+    it('mentions every canonical field with its type, whether it is required and whether it is PII', () => {
       for (const field of FIELDS) {
         expect(text).toMatch(
           new RegExp(
@@ -33,6 +33,7 @@ describe.each(SURVEYS.map((definition) => [definition.id, definition] as const))
           ),
         );
         expect(text).toContain(field.description);
+        expect(text).toMatch(new RegExp(`^${field.name}  \\(.*PII: ${field.pii ? 'yes' : 'no'}`, 'm'));
       }
     });
 
