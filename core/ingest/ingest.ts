@@ -94,6 +94,7 @@ class IssueList {
 /** Reads the file and normalises every row into the spool; returns the counts for pass two. */
 async function readIntoSpool(options: IngestOptions, spoolPath: string, ingestedAt: number) {
   const survey = getSurvey(options.survey);
+  const counts = { rows: 0, blank: 0, invalid: 0, spooled: 0, maxCells: 0 };
   const reader = await openCsv(options.input, {
     onBytes: (bytes) => options.onProgress?.({ bytes, rows: counts.rows }),
   });
@@ -110,7 +111,7 @@ async function readIntoSpool(options: IngestOptions, spoolPath: string, ingested
   const cap = options.maxListedIssues ?? 1000;
   const warnings = new IssueList(cap);
   const dedupe = new DuplicateTracker();
-  const counts = { rows: 0, blank: 0, invalid: 0, spooled: 0, maxCells: reader.header.length };
+  counts.maxCells = reader.header.length;
   const spool = createWriteStream(spoolPath, { highWaterMark: 1 << 20 });
   try {
     for await (const batch of reader.batches()) {
