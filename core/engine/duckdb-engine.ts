@@ -1,43 +1,26 @@
 import { type DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import { type ParquetType, parquetColumns } from '../../schemas/index.ts';
 import { listWavePointers, type WavePointer } from '../lake.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { CellValue, ParamValue, QueryEngine, QueryResult, ResultColumn } from './query-engine.ts';
 
+const DUCKDB_TYPES: Readonly<Record<ParquetType, string>> = {
+  string: 'varchar',
+  int32: 'integer',
+  double: 'double',
+  boolean: 'boolean',
+  timestamp_millis: 'timestamp',
+};
+
 /**
- * The canonical record's stored columns (CODEBOOK.md, in order, without the partition columns) with the
+ * The canonical record's stored columns (from schemas/, in order, without the partition columns) with the
  * DuckDB type the view exposes. Every file column is cast to it, so a Parquet writer's choice of physical
  * type (INT32 or INT64, timestamp millis or micros) never changes what a query sees.
  */
-const STORED_COLUMNS: readonly (readonly [string, string])[] = [
-  ['response_id', 'varchar'],
-  ['org_id', 'varchar'],
-  ['submitted_at', 'timestamp'],
-  ['country', 'varchar'],
-  ['region', 'varchar'],
-  ['legal_form', 'varchar'],
-  ['is_spinout', 'boolean'],
-  ['spinout_year', 'integer'],
-  ['parent_body', 'varchar'],
-  ['sector', 'varchar'],
-  ['founded_year', 'integer'],
-  ['employees', 'integer'],
-  ['volunteers', 'integer'],
-  ['currency', 'varchar'],
-  ['turnover', 'double'],
-  ['turnover_prev', 'double'],
-  ['turnover_trend', 'varchar'],
-  ['public_income_pct', 'double'],
-  ['surplus_reinvested_pct', 'double'],
-  ['employee_owned', 'boolean'],
-  ['staff_voice_strategy', 'boolean'],
-  ['staff_voice_policy', 'boolean'],
-  ['staff_voice_operations', 'boolean'],
-  ['measures_social_value', 'boolean'],
-  ['new_services', 'boolean'],
-  ['source_file', 'varchar'],
-  ['source_row', 'integer'],
-  ['ingested_at', 'timestamp'],
-];
+const STORED_COLUMNS: readonly (readonly [string, string])[] = parquetColumns().map((column) => [
+  column.name,
+  DUCKDB_TYPES[column.type],
+]);
 
 /** One committed wave as the engine sees it. */
 export interface WaveInfo {

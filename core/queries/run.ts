@@ -1,9 +1,10 @@
+import { SURVEYS } from '../../schemas/index.ts';
 import type { QueryEngine, QueryResult } from '../engine/query-engine.ts';
 import { getSavedQuery } from './load.ts';
 import { type KnownWave, validateParams } from './params.ts';
 
-/** The survey ids a `survey` parameter accepts until the survey registry is wired in. */
-export const KNOWN_SURVEY_IDS: readonly string[] = ['uk-se', 'fr-ess'];
+/** The survey ids a `survey` parameter accepts: those with a definition in schemas/. */
+export const KNOWN_SURVEY_IDS: readonly string[] = SURVEYS.map((survey) => survey.id);
 
 /** An engine that can also say which waves the lake holds (DuckDB can; used to refuse waves never ingested). */
 export interface WaveListing {

@@ -213,3 +213,31 @@ export function randomRecords(
   }
   return records;
 }
+
+/**
+ * Compares result rows with expected rows: same rows in the same order, same keys in the same order, text,
+ * booleans, whole numbers and nulls exactly, doubles to 1e-9 relative (sums may add in another order).
+ */
+export function rowsDiffer(
+  actual: readonly Record<string, unknown>[],
+  expected: readonly Record<string, unknown>[],
+): string | undefined {
+  if (actual.length !== expected.length) return `${actual.length} rows, expected ${expected.length}`;
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i] ?? {};
+    const e = expected[i] ?? {};
+    if (Object.keys(a).join(',') !== Object.keys(e).join(',')) {
+      return `row ${i}: columns ${Object.keys(a).join(',')}, expected ${Object.keys(e).join(',')}`;
+    }
+    for (const key of Object.keys(e)) {
+      const x = a[key];
+      const y = e[key];
+      const close =
+        typeof x === 'number' && typeof y === 'number'
+          ? x === y || Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x), Math.abs(y))
+          : x === y;
+      if (!close) return `row ${i} column ${key}: ${JSON.stringify(x)}, expected ${JSON.stringify(y)}`;
+    }
+  }
+  return undefined;
+}
