@@ -74,6 +74,16 @@ type FieldName = keyof typeof SHAPE;
 const FIELD_NAMES = Object.keys(SHAPE) as FieldName[];
 const SLOT = new Map<string, number>(FIELD_NAMES.map((name, slot) => [name, slot]));
 
+/**
+ * Builds a record from its values in slot order. Generated from the schema's field names once, because an
+ * object literal of a fixed shape is about ten times cheaper per row than thirty keyed stores; the names are
+ * the schema's own keys, quoted with JSON.stringify, so nothing from a data file ever reaches the source.
+ */
+const buildRecord = new Function(
+  'v',
+  `return {${FIELD_NAMES.map((name, slot) => `${JSON.stringify(name)}: v[${slot}]`).join(', ')}};`,
+) as (values: readonly unknown[]) => Record<string, unknown>;
+
 function slotOf(name: FieldName): number {
   return SLOT.get(name)!;
 }
@@ -296,8 +306,7 @@ export function createNormaliser(ctx: NormaliserContext): Normaliser {
     values[orgSlot] = org;
     values[rowSlot] = rowNumber;
 
-    const record: Record<string, unknown> = {};
-    for (let slot = 0; slot < fieldCount; slot++) record[FIELD_NAMES[slot]!] = values[slot];
+    const record = buildRecord(values);
 
     const result = CanonicalRecordSchema.safeParse(record);
     if (!result.success) {
