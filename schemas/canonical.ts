@@ -74,7 +74,8 @@ export const CanonicalRecordSchema = z
     submitted_at: timestamp().nullable().register(fieldMeta, {
       kind: 'timestamp',
       pii: false,
-      description: 'when the response was submitted, UTC: ISO 8601, or UK dd/mm/yyyy with optional hh:mm[:ss]',
+      description:
+        'when the response was submitted: ISO 8601, or UK dd/mm/yyyy with optional hh:mm[:ss]; a time without a zone is UTC',
     }),
     country: z
       .string()
