@@ -3,8 +3,8 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { glueColumns, gluePartitionKeys } from '../../schemas/index.ts';
 import { LAKE_PREFIXES } from './data-lake.ts';
-import { glueColumns, gluePartitionKeys } from './glue-columns-fallback.ts';
 import { configure } from './survey-function.ts';
 
 /** The curated table's name: saved queries say `from responses` and the engine resolves it. */
