@@ -189,8 +189,9 @@ export function createNormaliser(ctx: NormaliserContext): Normaliser {
   const plans = planFields(survey);
   const fieldCount = FIELD_NAMES.length;
 
-  // Constant fields are filled in the template once; every row starts from a copy of it.
-  const template: unknown[] = new Array(fieldCount).fill(null);
+  // Constant fields are filled in the template once; every row starts from a copy of it. Array.from, not
+  // new Array(n), so the array is packed and its copies are read without hole checks.
+  const template: unknown[] = Array.from({ length: fieldCount }, () => null);
   template[slotOf('country')] = survey.country;
   template[slotOf('currency')] = survey.currency;
   template[slotOf('source_file')] = ctx.sourceFile;
