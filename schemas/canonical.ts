@@ -44,10 +44,10 @@ function codes(list: CodeList): [string, ...string[]] {
 const CURRENCY_UNIT = 'GBP/EUR (see currency)';
 // Factories, not shared constants: `.register` attaches metadata to the very instance it is called on, so two
 // columns sharing one instance would share (and overwrite) each other's metadata.
-// Ints are stored as Parquet int32 / Glue int, so their range says so and the derivations can check it.
-const INT32_MAX = 2_147_483_647;
-const year = (min: number) => z.int().min(min).max(2200);
-const count = () => z.int().min(0).max(INT32_MAX);
+// Ints are stored as Parquet int32 / Glue int, so they are zod int32 (one check covers whole number and range)
+// and the derivations can verify the bound. A year's upper bound is the wave, checked in the refinement below.
+const year = (min: number) => z.int32().min(min);
+const count = () => z.int32().min(0);
 const amount = () => z.number().min(0);
 const percent = () => z.number().min(0).max(100);
 // Timestamps are UTC epoch milliseconds in memory: cheap to compare and exactly Parquet's timestamp_millis.
@@ -197,7 +197,7 @@ export const CanonicalRecordSchema = z
       .string()
       .min(1)
       .register(fieldMeta, { kind: 'string', pii: false, description: "the uploaded object's key or file name" }),
-    source_row: z.int().min(2).max(INT32_MAX).register(fieldMeta, {
+    source_row: z.int32().min(2).register(fieldMeta, {
       kind: 'int',
       pii: false,
       description: "the row's number as the validation report gives it: the header is row 1, the first data row is 2",
@@ -211,7 +211,7 @@ export const CanonicalRecordSchema = z
       .string()
       .min(1)
       .register(fieldMeta, { kind: 'string', pii: false, partition: true, description: 'the survey id (partition)' }),
-    wave: year(1800).register(fieldMeta, {
+    wave: z.int32().min(1800).max(2200).register(fieldMeta, {
       kind: 'int',
       unit: 'year',
       pii: false,
