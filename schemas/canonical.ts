@@ -45,8 +45,9 @@ const CURRENCY_UNIT = 'GBP/EUR (see currency)';
 // Factories, not shared constants: `.register` attaches metadata to the very instance it is called on, so two
 // columns sharing one instance would share (and overwrite) each other's metadata.
 // Ints are stored as Parquet int32 / Glue int, so they are zod int32 (one check covers whole number and range)
-// and the derivations can verify the bound. A year's upper bound is the wave, checked in the refinement below.
-const year = (min: number) => z.int32().min(min);
+// and the derivations can verify the bound. A year's real upper bound is the wave (the refinement below); 2200
+// only keeps a year's own range readable in messages and JSON Schema.
+const year = (min: number) => z.int32().min(min).max(2200);
 const count = () => z.int32().min(0);
 const amount = () => z.number().min(0);
 const percent = () => z.number().min(0).max(100);
@@ -211,7 +212,7 @@ export const CanonicalRecordSchema = z
       .string()
       .min(1)
       .register(fieldMeta, { kind: 'string', pii: false, partition: true, description: 'the survey id (partition)' }),
-    wave: z.int32().min(1800).max(2200).register(fieldMeta, {
+    wave: year(1800).register(fieldMeta, {
       kind: 'int',
       unit: 'year',
       pii: false,
