@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   codebookJson,
+  defineSurvey,
   FIELDS,
   LEGAL_FORMS,
   PARENT_BODIES,
@@ -91,5 +92,25 @@ describe('survey codebook', () => {
     const result = survey('codebook');
     expect(result.status).toBe(2);
     expect(result.stderr).toBe('survey: missing --survey\n');
+  });
+});
+
+describe('a new survey', () => {
+  it('needs only a definition: the codebook and JSON Schema derive from it with no other change', () => {
+    const uk = SURVEYS[0]!;
+    const ie = defineSurvey({
+      ...uk,
+      id: 'ie-se',
+      title: 'Irish social enterprise survey',
+      country: 'IE',
+      currency: 'EUR',
+      regions: [{ code: 'IE-L', label: 'Leinster', answers: ['Leinster'] }],
+    });
+    const text = renderCodebook(ie);
+    expect(text).toContain('Codebook — ie-se');
+    expect(text).toContain('IE-L  Leinster');
+    const schema = codebookJson(ie).jsonSchema as { properties: Record<string, { const?: string; enum?: unknown[] }> };
+    expect(schema.properties.currency?.const).toBe('EUR');
+    expect(schema.properties.region?.enum).toEqual(['IE-L', null]);
   });
 });
