@@ -48,7 +48,10 @@ export interface RelationTerm {
   readonly coef: number;
 }
 
-/** A linear equation over cells that a reader knows holds: Σ coef × value = 0. */
+/**
+ * A linear equation over cells that a reader knows holds: Σ coef × value = c. The constant c is left out:
+ * whether a suppressed cell is determined depends only on the coefficients (shares of one answer add up to 1).
+ */
 export interface LinearRelation {
   readonly terms: readonly RelationTerm[];
 }

@@ -194,6 +194,8 @@ export function buildExportTable(
     }
   }
 
+  relations.push(...shareRelations(columns, cells, bodyRows, totalRow));
+
   const exportColumns: ExportColumn[] = columns.map((c) => ({
     name: c.name,
     type: c.disclosure.role === 'group' && options.total ? 'string' : c.type,
@@ -259,4 +261,52 @@ function check(
     return;
   }
   if (role === 'count' ? published !== expected : !close(published, expected)) fail(expected);
+}
+
+/**
+ * The relations that shares carry without saying so, so that the audit sees them (a reader can use them):
+ * - down a column with a Total row: Σ (denominator × share) over the rows = the Total's denominator × share,
+ *   since numerators add up (denominators are the cells' contributors, taken as known: the safe assumption);
+ * - across a row: shares of different answers to one question over the same organisations add up to 1
+ *   (conservatively assumed whenever two or more such shares are published side by side).
+ */
+function shareRelations(
+  columns: readonly Column[],
+  cells: readonly TableCell[],
+  bodyRows: number,
+  totalRow: number | undefined,
+): LinearRelation[] {
+  const byRef = new Map(cells.map((c) => [c.ref, c]));
+  const relations: LinearRelation[] = [];
+  const shares = columns.filter((c) => c.disclosure.role === 'share');
+  if (totalRow !== undefined) {
+    for (const column of shares) {
+      const total = byRef.get(cellRef(totalRow, column.name));
+      if (!total || total.contributors === 0) continue;
+      const terms = Array.from({ length: bodyRows }, (_, r) => byRef.get(cellRef(r, column.name)))
+        .filter((c): c is TableCell => c !== undefined && c.contributors > 0)
+        .map((c) => ({ ref: c.ref, coef: c.contributors }));
+      if (terms.length > 0) relations.push({ terms: [...terms, { ref: total.ref, coef: -total.contributors }] });
+    }
+  }
+  const questions = new Map<string, string[]>();
+  for (const column of shares) {
+    const d = column.disclosure;
+    if (d.role !== 'share' || typeof d.of !== 'string' || d.numerator?.length !== 1) continue;
+    if (d.numerator[0]?.field !== d.of) continue;
+    const key = JSON.stringify([d.of, d.where ?? []]);
+    questions.set(key, [...(questions.get(key) ?? []), column.name]);
+  }
+  const rows = totalRow === undefined ? bodyRows : bodyRows + 1;
+  for (const names of questions.values()) {
+    if (names.length < 2) continue;
+    for (let r = 0; r < rows; r++) {
+      const terms = names
+        .map((n) => byRef.get(cellRef(r, n)))
+        .filter((c): c is TableCell => c !== undefined && c.contributors > 0)
+        .map((c) => ({ ref: c.ref, coef: 1 }));
+      if (terms.length >= 2) relations.push({ terms });
+    }
+  }
+  return relations;
 }
