@@ -465,7 +465,7 @@ class StringBuffer implements ColumnBuffer {
         let k = dict.get(v);
         if (k === undefined) {
           k = this.entries.length;
-          this.entryBytes += 4 + v.length * 3;
+          this.entryBytes += 4 + utf8Length(v);
           if (k >= MAX_DICTIONARY_ENTRIES || this.entryBytes > MAX_DICTIONARY_BYTES) {
             this.fallBackToPlain();
             this.pushPlain(v);
@@ -615,6 +615,21 @@ class StringBuffer implements ColumnBuffer {
       statistics,
     };
   }
+}
+
+/** UTF-8 length of a string without encoding it (lone surrogates count as U+FFFD, as TextEncoder writes them). */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && k + 1 < s.length && (s.charCodeAt(k + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a surrogate pair: 2 UTF-16 units, 4 bytes
+      k++;
+    } else n += 2;
+  }
+  return n;
 }
 
 function readU32(b: Uint8Array, at: number): number {

@@ -42,7 +42,7 @@ export interface ParquetWriteResult {
 
 const MAGIC = Uint8Array.of(0x50, 0x41, 0x52, 0x31); // "PAR1"
 /** Rows are taken from a batch in slices of this size, so a byte-limited row group is cut close to its limit. */
-const SLICE = 8192;
+const SLICE = 1024;
 
 function gzipAsync(body: Uint8Array, level: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
@@ -77,6 +77,8 @@ export class ParquetWriter {
   /** The previous row group, still compressing or being written: at most one is in flight. */
   private pending: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Set when a row was rejected or the sink failed: the buffered row group is then incomplete. */
+  private failure: Error | undefined;
 
   /** Creates a writer for `columns`; every chunk of the file is passed to `sink` in order (awaited when async). */
   constructor(
@@ -119,6 +121,24 @@ export class ParquetWriter {
   /** Appends rows (values in column order); flushes a row group to the sink when it is full. */
   async appendRows(rows: readonly (readonly ParquetValue[])[]): Promise<void> {
     if (this.closed) throw new Error('parquet: appendRows called after close');
+    this.assertUsable();
+    try {
+      await this.append(rows);
+    } catch (error) {
+      this.failure = error as Error;
+      throw error;
+    }
+  }
+
+  private assertUsable(): void {
+    if (this.failure) {
+      throw new Error(`parquet: the writer failed earlier (${this.failure.message}); start a new file`, {
+        cause: this.failure,
+      });
+    }
+  }
+
+  private async append(rows: readonly (readonly ParquetValue[])[]): Promise<void> {
     const width = this.buffers.length;
     let i = 0;
     while (i < rows.length) {
@@ -242,8 +262,9 @@ export class ParquetWriter {
   /** Writes the last row group and the footer; returns the row count and the file size. */
   async close(): Promise<ParquetWriteResult> {
     if (this.closed) throw new Error('parquet: close called twice');
-    await this.flushRowGroup();
+    this.assertUsable();
     this.closed = true;
+    await this.flushRowGroup();
     await this.pending;
     const footer = fileMetaData(
       this.buffers.map((b) => b.leaf),
