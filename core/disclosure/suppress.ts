@@ -101,8 +101,8 @@ export function suppress(table: DisclosureTable, options: SuppressionOptions = {
       else dependants.set(link, [cell.ref]);
     }
   }
-  const propagateLinks = () => {
-    const queue = table.cells.filter((c) => hidden(c.ref)).map((c) => c.ref);
+  const propagateLinks = (from: string[] = table.cells.filter((c) => hidden(c.ref)).map((c) => c.ref)) => {
+    const queue = [...from];
     while (queue.length > 0) {
       const ref = queue.pop()!;
       for (const dependant of dependants.get(ref) ?? []) {
@@ -131,8 +131,10 @@ export function suppress(table: DisclosureTable, options: SuppressionOptions = {
     }
     return best?.ref;
   };
+  // A cell hidden for a relation's sake hides its dependants at once, before the next relation is looked at.
   const hide = (ref: string) => {
     status.set(ref, 'secondary');
+    propagateLinks([ref]);
   };
 
   // Secondary suppression. First the classic local rule, to a fixpoint: a relation with exactly one hidden cell
@@ -153,7 +155,6 @@ export function suppress(table: DisclosureTable, options: SuppressionOptions = {
         hide(pick);
         changed = true;
       }
-      if (changed) propagateLinks();
     }
     const determined = audit(table, hidden);
     if (determined.length === 0) break;
@@ -171,7 +172,6 @@ export function suppress(table: DisclosureTable, options: SuppressionOptions = {
       progressed = true;
     }
     if (!progressed) break;
-    propagateLinks();
   }
 
   const counts: SuppressionCounts = { threshold: 0, dominance: 0, linked: 0, secondary: 0 };
