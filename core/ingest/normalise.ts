@@ -275,7 +275,7 @@ export function createNormaliser(ctx: NormaliserContext): Normaliser {
             rowNumber,
             fieldName: field.name,
             cell,
-            message: `ingest: column "${field.name}" is required and must be ${field.expected}, got a blank cell (row ${rowNumber})`,
+            message: `ingest: column "${field.name}" is required and must be ${field.expected}, got ${cell === '' ? 'a blank cell' : `${JSON.stringify(cell)}, which means not known`} (row ${rowNumber})`,
           });
         }
       } else {

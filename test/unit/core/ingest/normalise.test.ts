@@ -369,7 +369,8 @@ describe('createNormaliser', () => {
 
   it('rejects a row whose spin-out answer is "don\'t know", because is_spinout is required', () => {
     const error = only(uk.run({ ...UK_ROW, is_spinout: "Don't know", spinout_year: '', parent_body: '' }).errors);
-    expect(error).toMatchObject({ type: 'constraint-error', fieldName: 'is_spinout' });
+    expect(error).toMatchObject({ type: 'constraint-error', fieldName: 'is_spinout', cell: "Don't know" });
+    expect((error as { message: string }).message).toMatch(/got "Don't know", which means not known \(row 2\)$/);
   });
 
   it('keeps a row with an unmappable region and warns', () => {
