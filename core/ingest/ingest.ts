@@ -268,21 +268,21 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
     if (errors.listed.length < errors.total) {
       warnings.add({
         type: 'report-capped',
-        rowNumber: 0,
+        rowNumber: null,
         message: `ingest: the report lists the first ${errors.listed.length} of ${errors.total} errors; every rejected row is in rejected.csv`,
       });
     }
     if (warnings.listed.length < warnings.total) {
       warnings.listed.push({
         type: 'report-capped',
-        rowNumber: 0,
+        rowNumber: null,
         message: `ingest: the report lists the first ${warnings.listed.length} of ${warnings.total} warnings`,
       });
     }
     if (source.decodeErrors > 0) {
       warnings.add({
         type: 'encoding-error',
-        rowNumber: 0,
+        rowNumber: null,
         message: `ingest: ${source.decodeErrors} byte sequence(s) were not valid ${source.encoding} and were read as U+FFFD`,
       });
     }

@@ -15,8 +15,8 @@ export type IssueType =
 /** One problem with one cell or row: bad data is a result, not an exception (STYLE.md 7). */
 export interface RowIssue {
   readonly type: IssueType;
-  /** The row's number as the report gives it: header = 1, first data record = 2. */
-  readonly rowNumber: number;
+  /** The row's number as the report gives it (header = 1, first data record = 2); null for a file-level issue. */
+  readonly rowNumber: number | null;
   /** The canonical field name, when the issue is about one field. */
   readonly fieldName?: string;
   /** The raw cell text, when the issue is about one cell. */
