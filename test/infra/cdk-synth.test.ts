@@ -1,0 +1,90 @@
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../infra/constructs/index.ts';
+
+// The real `cdk synth` of cdk.json's app, as CI runs it: no AWS credentials, and every network attempt fails fast
+// (a proxy on a closed port). A `docker` on the PATH that leaves a mark proves bundling never reached for it.
+
+let work: string;
+let result: ReturnType<typeof spawnSync>;
+let seconds: number;
+
+beforeAll(() => {
+  work = mkdtempSync(path.join(tmpdir(), 'survey-synth-'));
+  const bin = path.join(work, 'bin');
+  const dockerMark = path.join(work, 'docker-was-called');
+  spawnSync('mkdir', ['-p', bin]);
+  writeFileSync(path.join(bin, 'docker'), `#!/bin/sh\ntouch '${dockerMark}'\nexit 1\n`);
+  chmodSync(path.join(bin, 'docker'), 0o755);
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('AWS_') && !key.startsWith('CDK_')) env[key] = value;
+  }
+  Object.assign(env, {
+    PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
+    HTTPS_PROXY: 'http://127.0.0.1:9',
+    HTTP_PROXY: 'http://127.0.0.1:9',
+    https_proxy: 'http://127.0.0.1:9',
+    http_proxy: 'http://127.0.0.1:9',
+    NO_PROXY: '',
+    AWS_CONFIG_FILE: path.join(work, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(work, 'no-aws-credentials'),
+    CI: 'true',
+  });
+  const started = Date.now();
+  result = spawnSync(
+    path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'),
+    ['synth', '-q', '-o', path.join(work, 'cdk.out')],
+    {
+      cwd: PROJECT_ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 170_000,
+    },
+  );
+  seconds = (Date.now() - started) / 1000;
+  console.info(`cdk synth -q offline: ${seconds.toFixed(1)} s`);
+}, 180_000);
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('cdk synth offline', () => {
+  it('succeeds with no network and no credentials, cdk-nag included', () => {
+    expect(result.error).toBeUndefined();
+    expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(existsSync(path.join(work, 'cdk.out', 'SurveyPipeline.template.json'))).toBe(true);
+  });
+
+  it('bundles the four functions with the local esbuild, never with Docker', () => {
+    expect(existsSync(path.join(work, 'docker-was-called'))).toBe(false);
+    const assets = readdirSync(path.join(work, 'cdk.out')).filter((entry) =>
+      existsSync(path.join(work, 'cdk.out', entry, 'index.mjs')),
+    );
+    expect(assets).toHaveLength(4);
+  });
+
+  it('leaves native modules such as DuckDB out of every bundle', () => {
+    for (const entry of readdirSync(path.join(work, 'cdk.out'))) {
+      const dir = path.join(work, 'cdk.out', entry);
+      if (!statSync(dir).isDirectory()) continue;
+      for (const file of readdirSync(dir)) {
+        expect(file.endsWith('.node'), `${entry}/${file}`).toBe(false);
+        if (file === 'index.mjs') expect(readFileSync(path.join(dir, file), 'utf8')).not.toContain('@duckdb/node-api');
+      }
+    }
+  });
+});

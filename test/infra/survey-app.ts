@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { App, CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { PROJECT_ROOT } from '../../infra/constructs/index.ts';
+import { SurveyStack } from '../../infra/survey-stack.ts';
+
+/** The context `cdk synth` runs with (cdk.json), so the tests see the same feature flags as a deployment. */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  return cdkJson.context;
+}
+
+/** The survey stack in an app with cdk.json's context; bundling is skipped (the synth test bundles for real). */
+export function surveyApp(): { app: App; stack: SurveyStack; template: Template } {
+  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+  const stack = new SurveyStack(app, 'SurveyPipeline');
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** The logical id of a construct's CloudFormation resource (an L2's default child, or the L1 itself). */
+export function logicalId(stack: SurveyStack, construct: IConstruct): string {
+  const element = construct instanceof CfnElement ? construct : construct.node.defaultChild;
+  if (!(element instanceof CfnElement)) throw new Error(`test: ${construct.node.path} has no CloudFormation resource`);
+  return stack.getLogicalId(element);
+}
