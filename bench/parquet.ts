@@ -134,6 +134,10 @@ export function* canonicalRows(count: number, batchSize = 4096, seed = 42): Gene
 
 /** Each variant and how it writes `rows` canonical rows to `path`. */
 const VARIANTS = {
+  // No writer at all: the process's own RSS and the generator's garbage, to read the others' RSS against.
+  'baseline-generate-only': async (_path: string, rows: number) => {
+    for (const batch of canonicalRows(rows)) void batch;
+  },
   'ours-uncompressed': (path: string, rows: number) => writeOurs(path, rows, 'uncompressed'),
   'ours-gzip1': (path: string, rows: number) => writeOurs(path, rows, 'gzip', 1),
   'hyparquet-writer-snappy': (path: string, rows: number) => writeHyparquet(path, rows, 'SNAPPY'),
@@ -244,9 +248,13 @@ async function runVariant(
   const totalMs = performance.now() - t1;
   const encodeCpuMs = cpuMs() - c1 - generateCpuMs;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  const written = footerRows(path);
-  if (written !== rows) throw new Error(`bench: ${variant} wrote ${written} rows, expected ${rows}`);
-  return { variant, rows, encodeCpuMs, encodeMs: totalMs - generateMs, totalMs, bytes: statSync(path).size, peakRssMb };
+  let bytes = 0;
+  if (variant !== 'baseline-generate-only') {
+    const written = footerRows(path);
+    if (written !== rows) throw new Error(`bench: ${variant} wrote ${written} rows, expected ${rows}`);
+    bytes = statSync(path).size;
+  }
+  return { variant, rows, encodeCpuMs, encodeMs: totalMs - generateMs, totalMs, bytes, peakRssMb };
 }
 
 const here = fileURLToPath(import.meta.url);
@@ -266,7 +274,10 @@ export async function benchParquet(rows: number): Promise<ParquetBenchFigure[]> 
       raw.push(JSON.parse(child.stdout.trim().split('\n').at(-1) as string));
     }
     const reference = raw.find((r) => r.variant === 'ours-uncompressed')?.bytes ?? 0;
-    return raw.map((r) => ({ ...r, mbPerSecond: reference / 1e6 / (r.encodeCpuMs / 1000) }));
+    return raw.map((r) => ({
+      ...r,
+      mbPerSecond: r.variant === 'baseline-generate-only' ? 0 : reference / 1e6 / (r.encodeCpuMs / 1000),
+    }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

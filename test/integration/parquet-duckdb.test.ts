@@ -228,12 +228,30 @@ describe('Parquet files read back by DuckDB', () => {
     expect(enc.map((e) => e.encodings)).toEqual(['PLAIN, RLE, RLE_DICTIONARY', 'PLAIN, RLE, RLE_DICTIONARY']);
     expect(await readWithDuckDB(path, cols)).toEqual(rows);
 
-    const wide = Array.from({ length: 70_000 }, (_, i) => [`w${i}`]);
+    const wide = Array.from({ length: 75_000 }, (_, i) => [i % 13 === 5 ? null : `w${i}`]);
     const path2 = nextPath();
-    await writeParquetFile(path2, cols, wide, { rowGroupSize: 70_000 });
+    await writeParquetFile(path2, cols, wide, { rowGroupSize: 75_000 });
     const enc2 = await query('select encodings, stats_min_value as min from parquet_metadata(?)', path2);
     expect(enc2).toEqual([{ encodings: 'PLAIN, RLE', min: 'w0' }]);
     expect(await readWithDuckDB(path2, cols)).toEqual(wide);
+  });
+
+  it('writes columns that are entirely null in a row group, the dictionary one without a dictionary page', async () => {
+    const nullable = ALL.filter((c) => c.nullable);
+    const rows: ParquetValue[][] = [nullable.map(() => null), nullable.map(() => null), ALL_ROWS[0]!.slice(0, 6)];
+    const path = nextPath();
+    await writeParquetFile(path, nullable, rows, { rowGroupSize: 2 });
+    expect(await readWithDuckDB(path, nullable)).toEqual(rows);
+    expect(await readWithHyparquet(path, nullable)).toEqual(rows);
+    const meta = await query(
+      `select row_group_id as g, stats_null_count as nulls, dictionary_page_offset as dict
+       from parquet_metadata(?) where path_in_schema = 'sector' order by g`,
+      path,
+    );
+    expect(meta).toEqual([
+      { g: 0n, nulls: 2n, dict: null },
+      { g: 1n, nulls: 0n, dict: expect.any(BigInt) },
+    ]);
   });
 
   it('round-trips a dictionary column holding a single value as one RLE run', async () => {
