@@ -1,7 +1,7 @@
 // End to end on fixture lakes (canonical records written as Parquet and committed with wave pointers, as an
 // ingest commits them): every saved query is exported, and the exports are checked against the records with
 // plain loops written here, not with the export code.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -11,6 +11,8 @@ import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbEngine } from '../../core/engine/duckdb-engine.ts';
 import { exportQuery } from '../../core/export/index.ts';
+import { generateWave } from '../../core/generate/index.ts';
+import { ingestWave } from '../../core/ingest/ingest.ts';
 import { loadSavedQueries } from '../../core/queries/index.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import type { StatsRecord } from '../helpers/truth-stats.ts';
@@ -28,7 +30,7 @@ const GROUPS: Record<
   string,
   { rows: (r: StatsRecord, all: readonly StatsRecord[]) => boolean; key: (r: StatsRecord) => unknown }
 > = {
-  wave_summary: { rows: (r) => r.survey === SURVEY, key: (r) => r.wave },
+  wave_summary: { rows: () => true, key: (r) => r.wave },
   spinouts_by_sector: { rows: (r) => r.wave === TO, key: (r) => r.sector },
   spinouts_by_parent_body: {
     rows: (r) => r.wave === TO && r.is_spinout && r.parent_body !== null,
@@ -75,9 +77,9 @@ const COUNT_COLUMNS = new Set([
   'cumulative_spinouts',
 ]);
 
-function paramsOf(names: readonly string[]): Record<string, string> {
+function paramsOf(names: readonly string[], survey = SURVEY): Record<string, string> {
   const values: Record<string, string> = {
-    survey: SURVEY,
+    survey,
     wave: String(TO),
     from_wave: String(FROM),
     to_wave: String(TO),
@@ -95,11 +97,18 @@ function readCsv(path: string): string[][] {
  * threshold, no column with a published total has exactly one hidden body cell, and no hidden year of a
  * running total can be read off two published neighbours.
  */
-function checkSafe(name: string, table: string[][], records: readonly FixtureRecord[], threshold: number): void {
+function checkSafe(
+  name: string,
+  table: string[][],
+  allRecords: readonly StatsRecord[],
+  threshold: number,
+  survey = SURVEY,
+): void {
   const [header, ...rows] = table;
   const body = rows.filter((row) => row[0] !== 'Total');
   const total = rows.find((row) => row[0] === 'Total');
   const group = GROUPS[name]!;
+  const records = allRecords.filter((r) => r.survey === survey);
   const population = records.filter((r) => group.rows(r, records));
   for (const row of body) {
     const members = population.filter((r) => String(group.key(r)) === row[0]);
@@ -230,4 +239,84 @@ describe('survey export on a fixture lake', () => {
     expect(hiddenJson).toEqual(hiddenCsv);
     expect(hiddenXlsx).toEqual(hiddenCsv);
   });
+});
+
+describe('survey export on generated and ingested waves', () => {
+  const ORG_KEY = 'export-test-key';
+  let dir: string;
+  let engine: DuckDbEngine;
+  let records: StatsRecord[];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'export-generated-'));
+    const storage = new LocalStorage(join(dir, 'lake'));
+    for (const [survey, wave, seed] of [
+      ['uk-se', FROM, 1],
+      ['uk-se', TO, 2],
+      ['fr-ess', FROM, 3],
+      ['fr-ess', TO, 4],
+    ] as const) {
+      const file = join(dir, `${survey}-${wave}.csv`);
+      await generateWave({ survey, wave, rows: 500, seed, orgKey: ORG_KEY }, file);
+      await ingestWave({
+        storage,
+        input: createReadStream(file),
+        survey,
+        wave,
+        sourceFile: `${survey}-${wave}.csv`,
+        orgKey: ORG_KEY,
+      });
+    }
+    engine = await DuckDbEngine.open(storage);
+    const fields: [string, 'string' | 'int' | 'double' | 'boolean'][] = [
+      ['survey', 'string'],
+      ['wave', 'int'],
+      ['org_id', 'string'],
+      ['region', 'string'],
+      ['is_spinout', 'boolean'],
+      ['spinout_year', 'int'],
+      ['parent_body', 'string'],
+      ['sector', 'string'],
+      ['employees', 'int'],
+      ['turnover', 'double'],
+      ['turnover_prev', 'double'],
+      ['turnover_trend', 'string'],
+      ['employee_owned', 'boolean'],
+      ['staff_voice_strategy', 'boolean'],
+      ['staff_voice_policy', 'boolean'],
+      ['staff_voice_operations', 'boolean'],
+      ['measures_social_value', 'boolean'],
+      ['new_services', 'boolean'],
+    ];
+    const result = await engine.run(
+      `select ${fields.map(([n]) => n).join(', ')} from responses`,
+      [],
+      fields.map(([name, type]) => ({ name, type })),
+    );
+    records = result.rows as unknown as StatsRecord[];
+  });
+
+  afterAll(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const survey of ['uk-se', 'fr-ess']) {
+    it(`exports every saved query of ${survey}, and nothing reveals a cell below the threshold`, async () => {
+      expect(records.filter((r) => r.survey === survey).length).toBeGreaterThan(500);
+      for (const query of loadSavedQueries()) {
+        const file = join(dir, 'out', survey, `${query.name}.csv`);
+        await exportQuery({
+          engine,
+          name: query.name,
+          params: paramsOf(
+            query.parameters.map((p) => p.name),
+            survey,
+          ),
+          out: file,
+        });
+        checkSafe(query.name, readCsv(file), records, 5, survey);
+      }
+    });
+  }
 });
