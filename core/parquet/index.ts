@@ -4,5 +4,6 @@ export {
   type ParquetWriteResult,
   ParquetWriter,
   type ParquetWriterOptions,
+  writableSink,
   writeParquetFile,
 } from './writer.ts';

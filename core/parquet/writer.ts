@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
 import { gzip } from 'node:zlib';
 import {
   type ColumnBuffer,
@@ -294,6 +295,35 @@ function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
     p += part.length;
   }
   return out;
+}
+
+/**
+ * A sink that writes into a Node stream and waits for 'drain' when the stream is full, so a slow consumer (an S3
+ * upload reading a PassThrough) holds the writer back instead of letting row groups pile up in memory. Start the
+ * consumer before writing rows, or the first full buffer waits forever.
+ */
+export function writableSink(stream: Writable): (chunk: Uint8Array) => Promise<void> {
+  return (chunk) =>
+    new Promise<void>((resolve, reject) => {
+      if (stream.destroyed) {
+        reject(new Error('parquet: the output stream was destroyed before the file was complete'));
+        return;
+      }
+      if (stream.write(chunk)) {
+        resolve();
+        return;
+      }
+      const onDrain = (): void => {
+        stream.off('error', onError);
+        resolve();
+      };
+      const onError = (error: Error): void => {
+        stream.off('drain', onDrain);
+        reject(error);
+      };
+      stream.once('drain', onDrain);
+      stream.once('error', onError);
+    });
 }
 
 /** Rows per appendRows call when rows come from an iterable. */

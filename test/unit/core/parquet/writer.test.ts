@@ -1,11 +1,15 @@
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ParquetColumn,
   type ParquetValue,
   ParquetWriter,
+  writableSink,
   writeParquetFile,
 } from '../../../../core/parquet/index.ts';
 import { metadataWithHyparquet, readWithHyparquet } from './read-back.ts';
@@ -91,6 +95,33 @@ describe('ParquetWriter read back by hyparquet', () => {
       expect(order[i + 1]).toBe('end');
     }
     expect(order).toHaveLength(8);
+  });
+
+  it('streams into a Node stream through writableSink, waiting for a slow consumer to drain', async () => {
+    const path = join(dir, 'stream.parquet');
+    const pass = new PassThrough({ highWaterMark: 1024 });
+    let drains = 0;
+    pass.on('drain', () => {
+      drains += 1;
+    });
+    const consumer = pipeline(
+      pass,
+      new Transform({
+        highWaterMark: 1024,
+        transform(chunk, _enc, done) {
+          setTimeout(() => done(null, chunk), 1);
+        },
+      }),
+      createWriteStream(path),
+    );
+    const cols: ParquetColumn[] = [{ name: 'n', type: 'int32', nullable: false }];
+    const writer = new ParquetWriter(cols, writableSink(pass), { rowGroupSize: 1000 });
+    await writer.appendRows(Array.from({ length: 50_000 }, (_, i) => [i]));
+    await writer.close();
+    pass.end();
+    await consumer;
+    expect(drains).toBeGreaterThan(0);
+    expect((await readWithHyparquet(path, cols)).map((r) => r[0])).toEqual(Array.from({ length: 50_000 }, (_, i) => i));
   });
 
   it('accepts rows from an async iterable', async () => {
