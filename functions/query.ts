@@ -1,3 +1,68 @@
-export const handler = async () => {
-  throw new Error('not implemented');
-};
+import { AthenaClient } from '@aws-sdk/client-athena';
+import middy from '@middy/core';
+import { z } from 'zod';
+import { AthenaEngine, AthenaQueryError } from '../core/engine/athena-engine.ts';
+import type { QueryEngine, QueryResult } from '../core/engine/query-engine.ts';
+import { listWavePointers } from '../core/lake.ts';
+import { getSavedQuery, KNOWN_SURVEY_IDS, QueryError, validateParams } from '../core/queries/index.ts';
+import type { Storage } from '../core/storage/storage.ts';
+import { bucketName, parseEnv, s3EndpointShape } from './lib/config.ts';
+import { functionUrl } from './lib/function-url.ts';
+import { lakeStorage, s3Client } from './lib/lake.ts';
+import { parseRequest, QueryRequestSchema, RequestError, rawParams } from './lib/requests.ts';
+import { SAVED_QUERIES_DIR } from './lib/saved-queries.ts';
+
+/** What the query handler needs; built once per cold start (or by a test). */
+export interface QueryDeps {
+  readonly engine: QueryEngine;
+  /** The lake holding curated/: its wave pointers say which waves a parameter may name. */
+  readonly lake: Storage;
+  /** @default the saved queries beside the bundle, or the project's queries/ */
+  readonly queriesDir?: string;
+}
+
+/** The handler's answer: the saved query's name, typed columns and rows keyed by column name. */
+export interface QueryResponse extends QueryResult {
+  readonly name: string;
+}
+
+/** { name, params } → { name, columns, rows }; a bad request fails with one line (see functionUrl). */
+export function createQueryHandler(deps: () => QueryDeps) {
+  return middy<unknown, QueryResponse>()
+    .use(
+      functionUrl([
+        [RequestError, 400],
+        [QueryError, 400],
+        [AthenaQueryError, 502],
+      ]),
+    )
+    .handler(async (event) => {
+      const { engine, lake, queriesDir = SAVED_QUERIES_DIR } = deps();
+      const request = parseRequest(QueryRequestSchema, event, 'query');
+      const query = getSavedQuery(request.name, queriesDir);
+      // The pointers are the commit: a wave without one has no rows in Athena either, so it is refused by name.
+      const waves = await listWavePointers(lake);
+      const values = validateParams(query, rawParams(request.params), { surveys: KNOWN_SURVEY_IDS, waves });
+      return { name: query.name, ...(await engine.run(query.sql, values, query.columns)) };
+    });
+}
+
+/** Builds the dependencies from the environment the CDK set; clients only, no network call. */
+function fromEnvironment(): QueryDeps {
+  const env = parseEnv({
+    ATHENA_WORKGROUP: z.string().min(1),
+    GLUE_DATABASE: z.string().min(1),
+    CURATED_BUCKET: bucketName,
+    ...s3EndpointShape,
+  });
+  const engine = new AthenaEngine(new AthenaClient({}), {
+    workgroup: env.ATHENA_WORKGROUP,
+    database: env.GLUE_DATABASE,
+  });
+  return { engine, lake: lakeStorage(s3Client(env), { CURATED_BUCKET: env.CURATED_BUCKET }) };
+}
+
+let deps: QueryDeps | undefined;
+
+/** The Lambda entry point (direct invoke or function URL). */
+export const handler = createQueryHandler(() => (deps ??= fromEnvironment()));

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { ExportFormat } from '../../core/export/index.ts';
+
+/** A request the caller got wrong (shape, types, ranges): one line, safe to show to the caller. */
+export class RequestError extends Error {
+  /** Creates a one-line request error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RequestError';
+  }
+}
+
+/** A saved query and its parameters, as an analyst or a department sends them (direct invoke or function-URL body). */
+export const QueryRequestSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'expected a saved query name such as "spinouts_by_sector"'),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
+});
+
+/** A saved query's request. */
+export type QueryRequest = z.infer<typeof QueryRequestSchema>;
+
+/** An export request: a saved query, the file format and the disclosure rules' settings (defaults: the core's). */
+export const ExportRequestSchema = QueryRequestSchema.extend({
+  // Listed here rather than imported: the query bundle must not pull in the export writers (exceljs).
+  format: z.enum(['csv', 'xlsx', 'json'] as const satisfies readonly ExportFormat[]),
+  threshold: z.number().int().min(1).max(1000).optional(),
+  p: z.number().min(0).max(100).optional(),
+  total: z.boolean().optional(),
+});
+
+/** An export request. */
+export type ExportRequest = z.infer<typeof ExportRequestSchema>;
+
+/**
+ * Parses the request a handler received: the event itself (direct invoke) or the JSON body of a function-URL
+ * event. Throws a RequestError naming the first bad field, the value received and what is expected.
+ */
+export function parseRequest<T extends z.ZodType>(schema: T, event: unknown, component: string): z.infer<T> {
+  const body = (event as { body?: unknown; isBase64Encoded?: boolean } | null)?.body;
+  let request: unknown = event;
+  if (typeof body === 'string') {
+    const text = (event as { isBase64Encoded?: boolean }).isBase64Encoded
+      ? Buffer.from(body, 'base64').toString('utf8')
+      : body;
+    try {
+      request = JSON.parse(text);
+    } catch (error) {
+      throw new RequestError(`${component}: the request body must be JSON, got ${shown(text)}`, { cause: error });
+    }
+  }
+  const parsed = schema.safeParse(request);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue?.path ?? [];
+  const received = path.reduce<unknown>(
+    (value, segment) => (value as Record<PropertyKey, unknown> | undefined)?.[segment as PropertyKey],
+    request,
+  );
+  throw new RequestError(
+    `${component}: ${path.join('.') || 'request'}: ${issue?.message}${received === undefined ? '' : `; got ${shown(received)}`}`,
+    { cause: parsed.error },
+  );
+}
+
+/** The parameters as the saved-query validator reads them: raw text, as `--param k=v` gives them. */
+export function rawParams(params: Readonly<Record<string, string | number>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).map(([key, value]) => [key, String(value)]));
+}
+
+/** A received value for a message, cut short so one line stays one line. */
+function shown(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
+}
