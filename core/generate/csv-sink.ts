@@ -9,10 +9,21 @@ export type FileEncoding = 'utf-8' | 'utf-8-bom' | 'windows-1252';
 
 /** A cell as written: quoted when it holds the delimiter, a quote or a line break, or when every cell is. */
 export function csvCell(value: string, delimiter: string, quoteAll: boolean): string {
-  if (quoteAll || value.includes(delimiter) || value.includes('"') || value.includes('\n') || value.includes('\r')) {
-    return `"${value.replace(/"/g, '""')}"`;
+  // One scan per cell: this runs thirty times a row on files of a million rows.
+  const d = delimiter.charCodeAt(0);
+  let quote = quoteAll;
+  let inner = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 34) {
+      inner = true;
+      quote = true;
+      break;
+    }
+    if (c === d || c === 10 || c === 13) quote = true;
   }
-  return value;
+  if (!quote) return value;
+  return `"${inner ? value.replace(/"/g, '""') : value}"`;
 }
 
 /** A record as written, without its line end. */

@@ -34,7 +34,6 @@ import {
   BooleanWriter,
   DATE_FORMS,
   type DateForm,
-  isCp1252,
   MINUTE_FORMS,
   noisyHeader,
   numberBlank,
@@ -187,6 +186,84 @@ interface PendingDuplicate {
 /** The cells of one row by source field, before the columns put them in order. */
 type Cells = Record<SourceField, string>;
 
+/** A row's cells, every key present from the start so each row object has one shape (cheap on V8). */
+function emptyCells(): Cells {
+  return {
+    response_id: '',
+    submitted_at: '',
+    org_name: '',
+    registration_number: '',
+    postcode: '',
+    contact_name: '',
+    contact_email: '',
+    legal_form: '',
+    is_spinout: '',
+    spinout_year: '',
+    parent_body: '',
+    sector: '',
+    region: '',
+    founded_year: '',
+    employees: '',
+    volunteers: '',
+    turnover: '',
+    turnover_prev: '',
+    turnover_trend: '',
+    public_income_pct: '',
+    surplus_reinvested_pct: '',
+    employee_owned: '',
+    staff_voice_strategy: '',
+    staff_voice_policy: '',
+    staff_voice_operations: '',
+    measures_social_value: '',
+    new_services: '',
+  };
+}
+
+/** A row's canonical values, every key present from the start (see emptyCells). */
+function emptyValues(): Record<string, unknown> {
+  return {
+    submitted_at: null,
+    legal_form: null,
+    is_spinout: null,
+    spinout_year: null,
+    parent_body: null,
+    sector: null,
+    region: null,
+    founded_year: null,
+    employees: null,
+    volunteers: null,
+    turnover: null,
+    turnover_prev: null,
+    turnover_trend: null,
+    public_income_pct: null,
+    surplus_reinvested_pct: null,
+    employee_owned: null,
+    staff_voice_strategy: null,
+    staff_voice_policy: null,
+    staff_voice_operations: null,
+    measures_social_value: null,
+    new_services: null,
+  };
+}
+
+/** The boolean fields, and the profile attribute of each (new_services changes by wave: see Population). */
+const BOOLEAN_FIELDS = [
+  'employee_owned',
+  'staff_voice_strategy',
+  'staff_voice_policy',
+  'staff_voice_operations',
+  'measures_social_value',
+  'new_services',
+] as const;
+const BOOLEAN_ATTRIBUTES = [
+  'employeeOwned',
+  'voiceStrategy',
+  'voicePolicy',
+  'voiceOperations',
+  'measuresSocialValue',
+  'employeeOwned',
+] as const;
+
 /** Draws a wave's file layout: header aliases and noise, column order, encoding, quoting, date style. */
 function drawLayout(survey: SurveyDefinition, seed: number, wave: number, rng: Rng): Layout {
   const fr = survey.language === 'fr';
@@ -327,7 +404,9 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
   let valid = 0;
   let blank = 0;
 
-  const nInvalid = rows >= 40 ? Math.max(INVALID_KINDS.length, Math.round(rows * 0.01)) : 0;
+  // A few rows of every invalid kind: one each from 40 rows, two each from 400, then about 1.2% of the file.
+  const nInvalid =
+    rows >= 400 ? Math.max(2 * INVALID_KINDS.length, Math.round(rows * 0.012)) : rows >= 40 ? INVALID_KINDS.length : 0;
   const invalidStart = rng.int(INVALID_KINDS.length);
   const slotOf = (k: number) => Math.floor(((k + rng.next()) * rows) / nInvalid);
   let invalidDone = 0;
@@ -357,8 +436,8 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
    * filled with the canonical values when the truth needs them.
    */
   const renderOrg = (org: OrgProfile, rowNumber: number, submitted: number | null, stable: boolean) => {
-    const cells = {} as Cells;
-    const v: Record<string, unknown> = {};
+    const cells = emptyCells();
+    const v = emptyValues();
     cells.response_id = layout.hasResponseId ? responseId(rowNumber) : '';
 
     if (submitted !== null) {
@@ -445,8 +524,10 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
       cells.founded_year = numberBlank(rng, fr);
       v.founded_year = null;
     }
+    const last = population.turnover(org, wave - 1);
+    const previous = population.turnover(org, wave - 2);
     if (rng.chance(0.96)) {
-      const employees = population.employees(org, wave - 1);
+      const employees = population.employees(org, wave - 1, last);
       cells.employees = writeCount(employees, fr, rng);
       v.employees = employees;
     } else {
@@ -461,8 +542,6 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
       cells.volunteers = layout.hasVolunteers ? numberBlank(rng, fr) : '';
       v.volunteers = null;
     }
-    const last = population.turnover(org, wave - 1);
-    const previous = population.turnover(org, wave - 2);
     if (rng.chance(0.95)) {
       const written = writeAmount(last, fr, rng);
       cells.turnover = written.cell;
@@ -511,15 +590,9 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
       cells.surplus_reinvested_pct = numberBlank(rng, fr);
       v.surplus_reinvested_pct = null;
     }
-    const booleans: readonly (readonly [SourceField, boolean])[] = [
-      ['employee_owned', org.employeeOwned],
-      ['staff_voice_strategy', org.voiceStrategy],
-      ['staff_voice_policy', org.voicePolicy],
-      ['staff_voice_operations', org.voiceOperations],
-      ['measures_social_value', org.measuresSocialValue],
-      ['new_services', population.newServices(org, wave)],
-    ];
-    for (const [field, value] of booleans) {
+    for (let b = 0; b < BOOLEAN_FIELDS.length; b++) {
+      const field = BOOLEAN_FIELDS[b]!;
+      const value = b === 5 ? population.newServices(org, wave) : org[BOOLEAN_ATTRIBUTES[b]!];
       if (rng.chance(0.95)) {
         cells[field] = writers.bool.write(value, rng);
         v[field] = value;
@@ -692,16 +765,21 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
     return { row, rejected };
   };
 
-  let text = '';
+  // Lines are collected in an array and joined per chunk: cheaper than a growing string rope.
+  let lines: string[] = [];
+  let chars = 0;
   const flushText = async () => {
-    const pending = sink.write(text);
-    text = '';
+    const pending = sink.write(lines.join(''));
+    lines = [];
+    chars = 0;
     if (pending) await pending;
   };
-  text += csvRecord(
-    layout.columns.map((c) => c.header),
-    delimiter,
-    quoteAll,
+  lines.push(
+    csvRecord(
+      layout.columns.map((c) => c.header),
+      delimiter,
+      quoteAll,
+    ),
   );
 
   for (let p = 0; p < rows; p++) {
@@ -753,15 +831,17 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
         await keep(values, cells, row, rowNumber);
       }
     }
-    text += lineEnd + csvRecord(row, delimiter, quoteAll);
-    if (text.length >= 1 << 16) await flushText();
+    const line = csvRecord(row, delimiter, quoteAll);
+    lines.push(lineEnd, line);
+    chars += line.length;
+    if (chars >= 1 << 17) await flushText();
   }
   if (queue.length > 0 || invalidDone < nInvalid) {
     throw new Error(
       `generate: internal error: ${queue.length} duplicates and ${nInvalid - invalidDone} invalid rows unplaced`,
     );
   }
-  if (layout.finalLineEnd) text += lineEnd;
+  if (layout.finalLineEnd) lines.push(lineEnd);
   await flushText();
   await sink.end();
   if (typeof out === 'string') await once(stream, 'close').catch(() => undefined);

@@ -410,8 +410,19 @@ export function contact(language: string, place: string, pickFirst: number, pick
   const fr = language === 'fr';
   const first = (fr ? FR_FIRST : UK_FIRST)[Math.floor(pickFirst * 10)]!;
   const last = (fr ? FR_LAST : UK_LAST)[Math.floor(pickLast * 10)]!;
-  const domain = `${slug(place)}${fr ? '.fr' : '.org.uk'}`;
-  return [`${first} ${last}`, `${slug(first)}.${slug(last)}@${domain}`];
+  const domain = `${slugOf(place)}${fr ? '.fr' : '.org.uk'}`;
+  return [`${first} ${last}`, `${slugOf(first)}.${slugOf(last)}@${domain}`];
+}
+
+/** Slugs of the few hundred places and names, computed once each (fold is too slow to run per row). */
+const SLUGS = new Map<string, string>();
+function slugOf(text: string): string {
+  let out = SLUGS.get(text);
+  if (out === undefined) {
+    out = slug(text);
+    SLUGS.set(text, out);
+  }
+  return out;
 }
 
 /** The place of an organisation's name, for its e-mail domain. */

@@ -27,7 +27,7 @@ import {
   UK_NAMES,
   ukPostcode,
 } from './names.ts';
-import { hash32, hashString, unit, Weighted } from './random.ts';
+import { hash32, hashString, mix, unit, Weighted } from './random.ts';
 
 /** Organisation indexes at and above this are reserved for invalid rows, so they never meet the panel. */
 export const INVALID_BASE = 5_000_000;
@@ -317,14 +317,27 @@ export class Population {
     this.key = hashString(survey.id);
   }
 
+  private lastIndex = -1;
+  private lastHash = 0;
+
+  /** The hash of (seed, survey, index), remembered for the index asked last (attributes come in runs). */
+  private base(index: number): number {
+    if (index !== this.lastIndex) {
+      this.lastHash = hash32(this.seed, this.key, index);
+      this.lastIndex = index;
+    }
+    return this.lastHash;
+  }
+
   /** A uniform number in [0, 1) that depends only on (seed, survey, index, salt). */
   private u(index: number, salt: number): number {
-    return unit(hash32(this.seed, this.key, index, salt));
+    return unit(mix(this.base(index), salt));
   }
 
   /** A standard normal that depends only on (seed, survey, index, salt). */
   private z(index: number, salt: number): number {
-    return normalOf(hash32(this.seed, this.key, index, salt, 1), hash32(this.seed, this.key, index, salt, 2));
+    const h = this.base(index);
+    return normalOf(mix(h, 2 * salt + 100_001), mix(h, 2 * salt + 100_002));
   }
 
   /** Organisation `index`: a pure function of (seed, survey, index). */
@@ -448,10 +461,10 @@ export class Population {
     return Math.exp(log);
   }
 
-  /** Paid staff in financial year `year`, following turnover. */
-  employees(org: OrgProfile, year: number): number {
+  /** Paid staff in financial year `year`, following that year's turnover. */
+  employees(org: OrgProfile, year: number, turnover: number): number {
     const noise = Math.exp(0.15 * this.z(org.index, 4000 + year));
-    return Math.max(0, Math.round((this.turnover(org, year) / org.turnoverPerEmployee) * noise));
+    return Math.max(0, Math.round((turnover / org.turnoverPerEmployee) * noise));
   }
 
   /** Volunteers in the wave. */

@@ -24,6 +24,11 @@ export function hash32(...parts: readonly number[]): number {
   return h;
 }
 
+/** Mixes a small salt into a 32-bit hash: one finaliser round, for many attributes of one hashed key. */
+export function mix(h: number, salt: number): number {
+  return fmix32(h ^ Math.imul(salt + 1, 0x9e3779b9));
+}
+
 /** A 32-bit FNV-1a hash of a string, to key hashes by survey id or field name. */
 export function hashString(text: string): number {
   let h = 0x811c9dc5;

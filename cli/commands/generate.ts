@@ -1,0 +1,80 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { GenerateError, generateWave, type TruthRecord } from '../../core/generate/index.ts';
+import { LOCAL_DEFAULT_ORG_KEY } from '../../core/ingest/org-id.ts';
+import { CliError, type Command, parseCommandArgs, requireOption } from '../command.ts';
+import { parseWave } from '../lake.ts';
+import { formatBytes } from '../progress.ts';
+
+/** A whole number option, or a CliError naming it. */
+function wholeNumber(name: string, value: string): number {
+  if (!/^\d+$/.test(value)) throw new CliError(`generate: --${name} must be a whole number, got "${value}"`);
+  return Number(value);
+}
+
+/**
+ * `survey generate --survey <id> --wave <year> --rows N --seed S --out <file.csv> [--truth <file.json>]`
+ *
+ * The truth file holds the records first and the summary after them, so a million records stream to disk
+ * instead of being held in memory; JSON readers do not care about key order.
+ */
+export const command: Command = {
+  async run(args) {
+    const { values } = parseCommandArgs(
+      args,
+      {
+        survey: { type: 'string' },
+        wave: { type: 'string' },
+        rows: { type: 'string' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        truth: { type: 'string' },
+        lake: { type: 'string' },
+      },
+      false,
+    );
+    const survey = requireOption(values, 'survey');
+    const wave = parseWave(requireOption(values, 'wave'));
+    const rows = wholeNumber('rows', requireOption(values, 'rows'));
+    const seed = wholeNumber('seed', requireOption(values, 'seed'));
+    const out = requireOption(values, 'out');
+    const truthPath = values.truth;
+    // The truth's org_id must be what `survey ingest` computes, which uses the same key.
+    const orgKey = process.env.SURVEY_ORG_KEY || LOCAL_DEFAULT_ORG_KEY;
+
+    const truthStream = truthPath ? createWriteStream(truthPath, { highWaterMark: 1 << 20 }) : undefined;
+    let first = true;
+    let pending = '';
+    const onRecord = truthStream
+      ? async (record: TruthRecord) => {
+          pending += `${first ? '{"records":[\n' : ',\n'}${JSON.stringify(record)}`;
+          first = false;
+          if (pending.length >= 1 << 16) {
+            const ok = truthStream.write(pending);
+            pending = '';
+            if (!ok) await once(truthStream, 'drain');
+          }
+        }
+      : undefined;
+    let truth: Awaited<ReturnType<typeof generateWave>>;
+    try {
+      truth = await generateWave({ survey, wave, rows, seed, orgKey, keepRecords: false, onRecord }, out);
+    } catch (error) {
+      truthStream?.destroy();
+      if (error instanceof GenerateError) throw new CliError(error.message, 2, { cause: error });
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new CliError(`generate: cannot write "${out}": ${reason}`, 1, { cause: error });
+    }
+    if (truthStream) {
+      const { records: _records, ...summary } = truth;
+      pending += `${first ? '{"records":[' : '\n],'}${first ? '],' : ''}${JSON.stringify(summary).slice(1)}\n`;
+      truthStream.end(pending);
+      await once(truthStream, 'close');
+    }
+    const { expected } = truth;
+    process.stdout.write(
+      `generated ${expected.rows} rows (${expected.valid} valid, ${expected.rejected} to reject, ${expected.blank} blank), ${formatBytes(truth.bytes)} → ${out}${truthPath ? `; truth → ${truthPath}` : ''}\n`,
+    );
+    return 0;
+  },
+};
