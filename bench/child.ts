@@ -28,9 +28,9 @@ if (mode === 'papaparse') {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
   const connection = await instance.connect();
-  const escape = (path: string) => path.replace(/'/g, "''");
+  const quote = (path: string) => path.replace(/'/g, "''");
   await connection.run(
-    `copy (select * from read_csv('${escape(file)}', all_varchar = true, header = true)) to '${escape(out ?? `${file}.parquet`)}' (format parquet)`,
+    `copy (select * from read_csv('${quote(file)}', all_varchar = true, header = true)) to '${quote(out ?? `${file}.parquet`)}' (format parquet)`,
   );
 } else if (mode === 'ingest') {
   const { ingestWave } = await import('../core/ingest/ingest.ts');

@@ -5,13 +5,16 @@ import { DuplicateTracker } from '../../../../core/ingest/dedupe.ts';
 /** The duplicate rule written the obvious way, as the independent model. */
 function keptByModel(rows: { org: string; at: number | null }[]): Set<number> {
   const best = new Map<string, number>();
-  rows.forEach((row, index) => {
+  for (const [index, row] of rows.entries()) {
     const previous = best.get(row.org);
-    if (previous === undefined) return best.set(row.org, index);
+    if (previous === undefined) {
+      best.set(row.org, index);
+      continue;
+    }
     const a = rows[previous]!.at ?? Number.NEGATIVE_INFINITY;
     const b = row.at ?? Number.NEGATIVE_INFINITY;
     if (b >= a) best.set(row.org, index);
-  });
+  }
   return new Set(best.values());
 }
 
@@ -49,9 +52,9 @@ describe('DuplicateTracker', () => {
         ),
         (rows) => {
           const tracker = new DuplicateTracker();
-          rows.forEach((row, index) => tracker.offer(row.org, row.at, index, index + 2));
+          for (const [index, row] of rows.entries()) tracker.offer(row.org, row.at, index, index + 2);
           const kept = keptByModel(rows);
-          rows.forEach((_, index) => expect(tracker.isLoser(index)).toBe(!kept.has(index)));
+          for (const index of rows.keys()) expect(tracker.isLoser(index)).toBe(!kept.has(index));
           expect(tracker.duplicates).toBe(rows.length - kept.size);
         },
       ),
