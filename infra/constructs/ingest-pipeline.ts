@@ -72,7 +72,7 @@ export class IngestPipeline extends Construct {
         'Rotating the org_id HMAC key would give every organisation a new pseudonym and break matching across waves',
     });
     this.orgIdKey.grantRead(this.function);
-    this.function.addEnvironment('ORG_ID_KEY_SECRET_ARN', this.orgIdKey.secretArn);
+    this.function.addEnvironment('ORG_KEY_SECRET_ARN', this.orgIdKey.secretArn);
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

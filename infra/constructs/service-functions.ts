@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Size } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { DataLake } from './data-lake.ts';
 import type { QueryWorkgroup } from './query-workgroup.ts';
@@ -10,6 +10,10 @@ export interface ServiceFunctionsProps {
   readonly lake: DataLake;
   /** The workgroup the query and export functions run in. */
   readonly workgroup: QueryWorkgroup;
+  /** The largest wave file the upload-url function presigns a PUT for. @default Size.mebibytes(512) */
+  readonly maxUploadSize?: Size;
+  /** How long a presigned upload URL stays valid. @default Duration.minutes(15) */
+  readonly uploadUrlExpiry?: Duration;
 }
 
 /** The on-demand functions: run a saved query, export one with disclosure control, presign an upload. */
@@ -48,5 +52,10 @@ export class ServiceFunctions extends Construct {
       memorySize: 256,
     });
     props.lake.grantPutRaw(this.uploadUrl);
+    this.uploadUrl.addEnvironment('MAX_UPLOAD_BYTES', String((props.maxUploadSize ?? Size.mebibytes(512)).toBytes()));
+    this.uploadUrl.addEnvironment(
+      'URL_EXPIRES_SECONDS',
+      String((props.uploadUrlExpiry ?? Duration.minutes(15)).toSeconds()),
+    );
   }
 }

@@ -14,6 +14,7 @@ let ids: {
   query: string;
   export: string;
   uploadUrl: string;
+  orgIdKey: string;
   buckets: Record<'raw' | 'curated' | 'reports' | 'exports' | 'athenaResults', string>;
   functions: Record<'query' | 'export' | 'uploadUrl', string>;
 };
@@ -31,6 +32,7 @@ beforeAll(() => {
     query: id(stack.functions.query.executionRole),
     export: id(stack.functions.export.executionRole),
     uploadUrl: id(stack.functions.uploadUrl.executionRole),
+    orgIdKey: id(stack.ingest.orgIdKey),
     buckets: {
       raw: id(stack.lake.raw),
       curated: id(stack.lake.curated),
@@ -197,5 +199,13 @@ describe('the functions', () => {
     expect(await s3(ids.ingest, 's3:GetObject', 'raw')).toBe('Allowed');
     expect(await decide(iam, ids.ingest, 'glue:UpdatePartition', table)).toBe('Allowed');
     expect(await decide(iam, ids.ingest, 'glue:CreatePartition', table)).toBe('Allowed');
+  });
+
+  it('let only the ingest function read the org_id key', async () => {
+    const secret = iam.resolve({ Ref: ids.orgIdKey }) as string;
+    expect(await decide(iam, ids.ingest, 'secretsmanager:GetSecretValue', secret)).toBe('Allowed');
+    for (const role of iam.roles().filter((role) => role !== ids.ingest)) {
+      expect(await decide(iam, role, 'secretsmanager:GetSecretValue', secret), role).not.toBe('Allowed');
+    }
   });
 });

@@ -162,7 +162,7 @@ describe('the ingest path', () => {
     const secretId = logicalId(built.stack, built.stack.ingest.orgIdKey);
     expect(resources('AWS::SecretsManager::Secret')[secretId]!.DeletionPolicy).toBe('Retain');
     const fn = resources('AWS::Lambda::Function')[logicalId(built.stack, built.stack.ingest.function)]!;
-    expect(fn.Properties.Environment).toMatchObject({ Variables: { ORG_ID_KEY_SECRET_ARN: { Ref: secretId } } });
+    expect(fn.Properties.Environment).toMatchObject({ Variables: { ORG_KEY_SECRET_ARN: { Ref: secretId } } });
   });
 });
 
@@ -296,7 +296,7 @@ describe('the functions', () => {
         'GLUE_DATABASE',
         'GLUE_TABLE',
         'NODE_OPTIONS',
-        'ORG_ID_KEY_SECRET_ARN',
+        'ORG_KEY_SECRET_ARN',
         'RAW_BUCKET',
         'REPORTS_BUCKET',
       ].sort(),
@@ -307,7 +307,7 @@ describe('the functions', () => {
     expect(env('export')).toEqual(
       ['ATHENA_WORKGROUP', 'CURATED_BUCKET', 'EXPORTS_BUCKET', 'GLUE_DATABASE', 'GLUE_TABLE', 'NODE_OPTIONS'].sort(),
     );
-    expect(env('uploadUrl')).toEqual(['NODE_OPTIONS', 'RAW_BUCKET']);
+    expect(env('uploadUrl')).toEqual(['MAX_UPLOAD_BYTES', 'NODE_OPTIONS', 'RAW_BUCKET', 'URL_EXPIRES_SECONDS']);
   });
 
   it('carry values that point at the right resources', () => {
@@ -318,6 +318,12 @@ describe('the functions', () => {
     expect(vars.EXPORTS_BUCKET).toEqual({ Ref: bucketId('exports') });
     expect(vars.ATHENA_WORKGROUP).toBe(built.stack.workgroup.workGroupName);
     expect(vars.GLUE_DATABASE).toBe('survey_lake');
+    const upload = (
+      resources('AWS::Lambda::Function')[logicalId(built.stack, built.stack.functions.uploadUrl)]!.Properties
+        .Environment as { Variables: Record<string, unknown> }
+    ).Variables;
+    expect(upload.MAX_UPLOAD_BYTES).toBe(String(512 * 1024 ** 2));
+    expect(upload.URL_EXPIRES_SECONDS).toBe('900');
   });
 
   it('use roles without AWS managed policies', () => {
