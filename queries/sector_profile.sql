@@ -18,26 +18,39 @@ totals as (
   group by sector
 ),
 
--- exact medians, portable: the middle row (odd count) or the mean of the two middle rows (even count)
-employees_ranked as (
+-- exact medians, portable. Headcounts repeat a lot, so count each value once and find the values at the
+-- middle positions floor((n + 1) / 2) and floor(n / 2) + 1: one value for an odd count, the mean of two
+-- for an even one. This avoids sorting every row, which is what costs time on a million rows.
+employees_counts as (
   select
     sector,
     employees,
-    row_number() over (partition by sector order by employees) as rn,
-    count(*) over (partition by sector) as n
+    count(*) as c
   from wave_responses
   where employees is not null
+  group by sector, employees
+),
+
+employees_positions as (
+  select
+    sector,
+    employees,
+    c,
+    sum(c) over (partition by sector order by employees rows between unbounded preceding and current row) as upto,
+    sum(c) over (partition by sector) as n
+  from employees_counts
 ),
 
 employees_median as (
   select
     sector,
     avg(cast(employees as double)) as median_employees
-  from employees_ranked
-  where rn between n / 2.0 and n / 2.0 + 1
+  from employees_positions
+  where upto - c < floor(n / 2.0) + 1 and upto >= floor((n + 1) / 2.0)
   group by sector
 ),
 
+-- turnover rarely repeats: rank the rows, keep the middle row (odd count) or the two middle rows (even count)
 turnover_ranked as (
   select
     sector,
