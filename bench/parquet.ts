@@ -73,7 +73,7 @@ const LEGAL_FORMS = ['cic', 'cooperative', 'community_benefit_society', 'company
 const PARENTS = ['health_service', 'local_authority', 'central_government', 'other_public'];
 const SECTORS = ['health', 'social_care', 'education', 'youth', 'employment_skills', 'housing', 'arts_culture'];
 const TRENDS = ['increased', 'same', 'decreased'];
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 /** Deterministic rows of the canonical shape, about 30% nulls in optional columns, generated batch by batch. */
 export function* canonicalRows(count: number, batchSize = 4096, seed = 42): Generator<ParquetValue[][]> {
@@ -86,8 +86,12 @@ export function* canonicalRows(count: number, batchSize = 4096, seed = 42): Gene
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  const byte = (): string => HEX[(rand() * 256) | 0] as string;
-  const hex16 = (): string => byte() + byte() + byte() + byte() + byte() + byte() + byte() + byte();
+  // Flat strings, like the ones papaparse slices and digest('hex') returns (a concatenation would build a rope).
+  const codes = new Array<number>(16);
+  const hex16 = (): string => {
+    for (let k = 0; k < 16; k++) codes[k] = HEX_CODES[(rand() * 16) | 0] as number;
+    return String.fromCharCode(...codes);
+  };
   const pick = (list: readonly string[]): string => list[(rand() * list.length) | 0] as string;
   const opt = <T>(f: () => T): T | null => (rand() < 0.3 ? null : f());
   const ingestedAt = Date.UTC(2026, 10, 24, 21, 0, 0, 123);
