@@ -71,11 +71,17 @@ function validate(table: DisclosureTable, threshold: number, p: number): Map<str
   return byRef;
 }
 
-/** Least informative first: smallest |value|, then fewest contributors, then ref (deterministic). */
+/**
+ * Least informative first: smallest |value|, then fewest contributors, then ref (deterministic). Cells with no
+ * contributor come last: hiding a zero beside a hidden cell x leaves a reader the bound x ≤ total, whose
+ * upper end is the true value, so a zero partner protects in name only.
+ */
 function lessInformative(a: TableCell, b: TableCell): number {
+  const za = a.contributors === 0 ? 1 : 0;
+  const zb = b.contributors === 0 ? 1 : 0;
   const va = typeof a.value === 'number' ? Math.abs(a.value) : 0;
   const vb = typeof b.value === 'number' ? Math.abs(b.value) : 0;
-  return va - vb || a.contributors - b.contributors || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0);
+  return za - zb || va - vb || a.contributors - b.contributors || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0);
 }
 
 /**

@@ -209,3 +209,10 @@ describe('verification', () => {
     expect(verifyProtected(table).determined).toEqual(['1:c2']);
   });
 });
+
+describe('the choice of secondary cells', () => {
+  it('does not pick a zero with no contributor as the partner of a hidden cell', () => {
+    const { table } = suppress(oneWayCounts([4, 0, 30, 12]));
+    expect(statuses(table)).toMatchObject({ '0:n': 'threshold', '1:n': 'published', '3:n': 'secondary' });
+  });
+});
