@@ -106,6 +106,9 @@ export class ParquetWriter {
     }
     this.codec = compression === 'gzip' ? Codec.GZIP : Codec.UNCOMPRESSED;
     this.gzipLevel = options.gzipLevel ?? 1;
+    if (!Number.isInteger(this.gzipLevel) || this.gzipLevel < 0 || this.gzipLevel > 9) {
+      throw new Error(`parquet: gzipLevel must be a whole number from 0 to 9, got ${this.gzipLevel}`);
+    }
     this.buffers = columns.map((c) => createColumnBuffer(c, rowGroupSize));
   }
 
@@ -119,7 +122,10 @@ export class ParquetWriter {
     return this.appendRows([row]);
   }
 
-  /** Appends rows (values in column order); flushes a row group to the sink when it is full. */
+  /**
+   * Appends rows (values in column order; undefined counts as null); flushes a row group to the sink when it is
+   * full. Await each call before the next. A row that does not fit the schema rejects the call and the writer.
+   */
   async appendRows(rows: readonly (readonly ParquetValue[])[]): Promise<void> {
     if (this.closed) throw new Error('parquet: appendRows called after close');
     this.assertUsable();

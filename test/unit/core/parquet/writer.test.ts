@@ -203,10 +203,13 @@ describe('ParquetWriter refuses what it cannot write faithfully', () => {
     await expect(writer.appendRows([[1]])).rejects.toThrow('parquet: row 0 has 1 values, expected 2');
   });
 
-  it('rejects duplicate column names, an empty schema and a bad row group size', () => {
+  it('rejects duplicate column names, an empty schema, a bad row group size and a bad gzip level', () => {
     expect(() => new ParquetWriter([cols[0]!, cols[0]!], () => undefined)).toThrow('declared twice');
     expect(() => new ParquetWriter([], () => undefined)).toThrow('at least one column');
     expect(() => new ParquetWriter(cols, () => undefined, { rowGroupSize: 0 })).toThrow('rowGroupSize');
+    expect(() => new ParquetWriter(cols, () => undefined, { compression: 'gzip', gzipLevel: 12 })).toThrow(
+      'gzipLevel must be a whole number from 0 to 9, got 12',
+    );
   });
 
   it('rejects appends after close and a second close', async () => {
