@@ -67,6 +67,12 @@ export function record(fields: Partial<StatsRecord> & { org_id: string }): Fixtu
   };
 }
 
+/** A timestamp as DuckDB casts text to TIMESTAMP: epoch milliseconds (as records hold them) or text as is. */
+function timestampText(value: unknown): string {
+  if (typeof value !== 'number') return String(value);
+  return new Date(value).toISOString().replace('T', ' ').replace('Z', '');
+}
+
 function defaults(r: FixtureRecord, index: number): Record<string, unknown> {
   return {
     response_id: `r${index}`,
@@ -115,7 +121,8 @@ export async function writeLake(
         for (const [name, type] of COLUMNS) {
           const value = full[name];
           if (value === null || value === undefined) appender.appendNull();
-          else if (type === 'varchar' || type === 'timestamp') appender.appendVarchar(String(value));
+          else if (type === 'timestamp') appender.appendVarchar(timestampText(value));
+          else if (type === 'varchar') appender.appendVarchar(String(value));
           else if (type === 'boolean') appender.appendBoolean(Boolean(value));
           else if (type === 'integer') appender.appendInteger(Number(value));
           else appender.appendDouble(Number(value));

@@ -1,0 +1,101 @@
+// The saved queries against the generator's truth (core/generate): realistic waves of both surveys with a
+// panel, checked two ways — the truth records written straight into a lake (the SQL against the independent
+// TypeScript statistics), and the generated CSV files through the real ingest (the whole path end to end).
+import { createReadStream, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDbEngine } from '../../core/engine/duckdb-engine.ts';
+import { generateWave, type TruthRecord } from '../../core/generate/index.ts';
+import { ingestWave } from '../../core/ingest/ingest.ts';
+import { LOCAL_DEFAULT_ORG_KEY } from '../../core/ingest/org-id.ts';
+import { loadSavedQueries, runSavedQuery } from '../../core/queries/index.ts';
+import { LocalStorage } from '../../core/storage/local-storage.ts';
+import { truthOf } from '../helpers/truth-stats.ts';
+import { rowsDiffer, writeLake } from './queries-lake.ts';
+
+const WAVES: readonly [string, number][] = [
+  ['uk-se', 2019],
+  ['uk-se', 2021],
+  ['uk-se', 2023],
+  ['fr-ess', 2023],
+];
+
+/** Every query with every parameter combination the waves allow, panels included. */
+function cases(): { name: string; params: Record<string, string> }[] {
+  const all: { name: string; params: Record<string, string> }[] = [];
+  const surveys = [...new Set(WAVES.map(([survey]) => survey))];
+  for (const query of loadSavedQueries()) {
+    const names = query.parameters.map((parameter) => parameter.name);
+    for (const survey of surveys) {
+      const waves = WAVES.filter(([s]) => s === survey).map(([, wave]) => wave);
+      if (names.includes('from_wave')) {
+        for (const from of waves) {
+          for (const to of waves.filter((wave) => wave > from)) {
+            all.push({ name: query.name, params: { survey, from_wave: String(from), to_wave: String(to) } });
+          }
+        }
+      } else if (names.includes('wave')) {
+        for (const wave of waves) all.push({ name: query.name, params: { survey, wave: String(wave) } });
+      } else {
+        all.push({ name: query.name, params: { survey } });
+      }
+    }
+  }
+  return all;
+}
+
+async function expectAllAgree(engine: DuckDbEngine, records: readonly TruthRecord[]): Promise<void> {
+  let compared = 0;
+  for (const { name, params } of cases()) {
+    const result = await runSavedQuery(engine, name, params);
+    const expected = truthOf(name, records, params);
+    expect(rowsDiffer(result.rows, expected), `${name} ${JSON.stringify(params)}`).toBeUndefined();
+    compared += expected.length;
+  }
+  expect(compared).toBeGreaterThan(100);
+}
+
+describe.each([5, 11])('saved queries against the generator truth, seed %i', (seed) => {
+  const records: TruthRecord[] = [];
+  let truthEngine: DuckDbEngine;
+  let ingestedEngine: DuckDbEngine;
+
+  beforeAll(async () => {
+    const work = mkdtempSync(join(tmpdir(), 'queries-generator-'));
+    const ingested = new LocalStorage(join(work, 'lake'));
+    for (const [survey, wave] of WAVES) {
+      const file = join(work, `${survey}-${wave}.csv`);
+      const truth = await generateWave({ survey, wave, rows: 1200, seed }, file);
+      records.push(...truth.records);
+      await ingestWave({
+        storage: ingested,
+        input: createReadStream(file),
+        survey,
+        wave,
+        sourceFile: `${survey}-${wave}.csv`,
+        orgKey: LOCAL_DEFAULT_ORG_KEY,
+      });
+    }
+    truthEngine = await DuckDbEngine.open(new LocalStorage(await writeLake(records)));
+    ingestedEngine = await DuckDbEngine.open(ingested);
+  });
+  afterAll(async () => {
+    await truthEngine?.close();
+    await ingestedEngine?.close();
+  });
+
+  it('has a panel: organisations that answered more than one wave', () => {
+    const waves = new Map<string, number>();
+    for (const r of records) if (r.survey === 'uk-se') waves.set(r.org_id, (waves.get(r.org_id) ?? 0) + 1);
+    expect([...waves.values()].filter((count) => count > 1).length).toBeGreaterThan(100);
+  });
+
+  it('agree with the TypeScript statistics over the truth records, every query, wave and panel', async () => {
+    await expectAllAgree(truthEngine, records);
+  });
+
+  it('agree with the TypeScript statistics after the real ingest of the generated files', async () => {
+    await expectAllAgree(ingestedEngine, records);
+  });
+});
