@@ -268,8 +268,10 @@ const BOOLEAN_ATTRIBUTES = [
 function drawLayout(survey: SurveyDefinition, seed: number, wave: number, rng: Rng): Layout {
   const fr = survey.language === 'fr';
   const key = hashString(survey.id);
-  const hasResponseId = hash32(seed, key, wave, 1) % 4 !== 0;
-  const hasVolunteers = survey.requiredHeaders.includes('volunteers') || hash32(seed, key, wave, 2) % 5 !== 0;
+  // One wave in four has no respondent id column and one in five no volunteers column; the turn comes round
+  // with the seed, so any four consecutive seeds of a wave include a file without respondent ids.
+  const hasResponseId = (seed + hash32(key, wave, 1)) % 4 !== 0;
+  const hasVolunteers = survey.requiredHeaders.includes('volunteers') || (seed + hash32(key, wave, 2)) % 5 !== 0;
   const columns: Column[] = [];
   const claimed = new Set<string>();
   for (const field of SOURCE_FIELDS) {
@@ -383,7 +385,7 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
     sector: new AnswerWriter(SECTORS, fr, native),
     parent: new AnswerWriter(PARENT_BODIES, fr, native),
     trend: new AnswerWriter(TURNOVER_TRENDS, fr, native),
-    region: new AnswerWriter(survey.regions, fr, 1, 0.05),
+    region: new AnswerWriter(survey.regions, fr, 1, 0.1),
     bool: new BooleanWriter(fr),
   };
 

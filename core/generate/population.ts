@@ -105,7 +105,7 @@ const FR_REGIONS: Dist = [
   ['FR-BFC', 4.5],
   ['FR-BRE', 5.5],
   ['FR-CVL', 3.5],
-  ['FR-20R', 0.5],
+  ['FR-20R', 0.8],
   ['FR-GES', 8],
   ['FR-HDF', 8.5],
   ['FR-IDF', 19],
@@ -114,11 +114,11 @@ const FR_REGIONS: Dist = [
   ['FR-OCC', 9],
   ['FR-PDL', 6],
   ['FR-PAC', 7.5],
-  ['FR-971', 0.6],
-  ['FR-972', 0.6],
-  ['FR-973', 0.3],
-  ['FR-974', 1.2],
-  ['FR-976', 0.3],
+  ['FR-971', 1],
+  ['FR-972', 1],
+  ['FR-973', 0.6],
+  ['FR-974', 1.6],
+  ['FR-976', 0.6],
 ];
 
 // Over half of public service mutuals work in health and social care (DCMS 2018–19).
