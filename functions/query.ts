@@ -43,7 +43,9 @@ export function createQueryHandler(deps: () => QueryDeps) {
       // The pointers are the commit: a wave without one has no rows in Athena either, so it is refused by name.
       const waves = await listWavePointers(lake);
       const values = validateParams(query, rawParams(request.params), { surveys: KNOWN_SURVEY_IDS, waves });
-      return { name: query.name, ...(await engine.run(query.sql, values, query.columns)) };
+      const result = await engine.run(query.sql, values, query.columns);
+      // Columns as the DuckDB engine returns them (name and type), not the saved query's whole metadata.
+      return { name: query.name, columns: result.columns.map(({ name, type }) => ({ name, type })), rows: result.rows };
     });
 }
 
