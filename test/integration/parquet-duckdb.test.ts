@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
+import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CANONICAL_COLUMNS, canonicalRows } from '../../bench/parquet.ts';
 import {
   type ParquetColumn,
   type ParquetCompression,
@@ -260,6 +262,41 @@ describe('Parquet files read back by DuckDB', () => {
     const path = nextPath();
     await writeParquetFile(path, cols, rows);
     expect(await readWithDuckDB(path, cols)).toEqual(rows);
+  });
+});
+
+describe('Parquet at scale', () => {
+  it('agrees row for row with hyparquet-writer on 110 000 canonical rows (two default row groups, GZIP)', async () => {
+    const rows = [...canonicalRows(110_000)].flat();
+    const ours = nextPath();
+    const theirs = nextPath();
+    const result = await writeParquetFile(ours, CANONICAL_COLUMNS, rows, { compression: 'gzip' });
+    expect(result).toMatchObject({ rows: 110_000, rowGroups: 2 });
+    const types = {
+      string: 'STRING',
+      int32: 'INT32',
+      double: 'DOUBLE',
+      boolean: 'BOOLEAN',
+      timestamp_millis: 'TIMESTAMP',
+    };
+    parquetWriteFile({
+      filename: theirs,
+      columnData: CANONICAL_COLUMNS.map((c, j) => ({
+        name: c.name,
+        type: types[c.type] as 'STRING',
+        nullable: c.nullable,
+        data: rows.map((r) => r[j] as string),
+      })),
+    });
+    const diff = await query(
+      `select (select count(*) from (from read_parquet($1) except all from read_parquet($2))) as missing,
+              (select count(*) from (from read_parquet($2) except all from read_parquet($1))) as extra,
+              (select count(*) from read_parquet($1)) as n`,
+      ours,
+      theirs,
+    );
+    expect(diff).toEqual([{ missing: 0n, extra: 0n, n: 110_000n }]);
+    expect(await duckTypes(ours)).toEqual(await duckTypes(theirs));
   });
 });
 
