@@ -1,9 +1,10 @@
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbEngine } from '../../core/engine/duckdb-engine.ts';
 import { readWavePointer } from '../../core/lake.ts';
+import { loadSavedQueries } from '../../core/queries/index.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import { CANONICAL_COLUMNS } from '../../schemas/index.ts';
 import { record, writeLake } from './queries-lake.ts';
@@ -125,6 +126,28 @@ describe('DuckDbEngine on a lake', () => {
     await expect(engine.run(`copy (select 1 as x) to '${join(root, 'x.csv')}'`, [], one)).rejects.toThrow(/duckdb/);
     await expect(engine.run('set enable_external_access = true', [], one)).rejects.toThrow(/duckdb engine/);
     await expect(engine.run('install httpfs', [], one)).rejects.toThrow(/duckdb engine/);
+  });
+});
+
+describe('DuckDbEngine and the lake it reads', () => {
+  it('leaves every file of the lake as it was: same names, sizes and modification times', async () => {
+    const root = await writeLake([record({ org_id: 'a', employees: 1 }), record({ org_id: 'b', wave: 2021 })]);
+    const snapshot = () =>
+      readdirSync(root, { recursive: true })
+        .map(String)
+        .sort()
+        .map((name) => {
+          const info = statSync(join(root, name));
+          return `${name} ${info.size} ${info.mtimeMs}`;
+        });
+    const before = snapshot();
+    const engine = await DuckDbEngine.open(new LocalStorage(root));
+    for (const query of loadSavedQueries()) {
+      const values = query.bind.map((name) => (name === 'survey' ? 'uk-se' : name === 'from_wave' ? 2021 : 2023));
+      await engine.run(query.sql, values, query.columns);
+    }
+    await engine.close();
+    expect(snapshot()).toEqual(before);
   });
 });
 
