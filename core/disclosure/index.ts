@@ -1,4 +1,5 @@
 // Disclosure control for exports (DESIGN.md "Disclosure control for exports"): pure, no I/O.
+export { type CellBounds, intervalBounds, pinnedCells } from './bounds.ts';
 export { contributionStats, type GridShape, gridFromContributions, gridRelations } from './grid.ts';
 export { determinedUnknowns } from './linear.ts';
 export {

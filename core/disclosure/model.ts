@@ -97,6 +97,8 @@ export interface VerifyResult {
   readonly ok: boolean;
   /** Refs of suppressed cells whose value follows exactly from the published cells and the relations. */
   readonly determined: readonly string[];
+  /** Refs of other suppressed cells that the relations and non-negativity pin to one value (interval audit). */
+  readonly pinned: readonly string[];
 }
 
 /** Thrown when a table cannot be protected or fails verification: the export is refused. */

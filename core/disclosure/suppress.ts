@@ -1,3 +1,4 @@
+import { pinnedCells } from './bounds.ts';
 import { determinedUnknowns } from './linear.ts';
 import {
   type CellStatus,
@@ -189,33 +190,46 @@ export function suppress(table: DisclosureTable, options: SuppressionOptions = {
   return { table: { cells, relations: table.relations }, counts, settings: { threshold, p } };
 }
 
-function audit(table: DisclosureTable, hidden: (ref: string) => boolean): string[] {
+function determined(table: DisclosureTable, hidden: (ref: string) => boolean): string[] {
   const unknowns = new Set<string>();
-  for (const relation of table.relations)
+  for (const relation of table.relations) {
     for (const term of relation.terms) if (hidden(term.ref)) unknowns.add(term.ref);
+  }
   return determinedUnknowns(table.relations, unknowns);
 }
 
+/** Hidden cells a reader can work out: exactly by linear algebra, or pinned by the interval audit. */
+function audit(table: DisclosureTable, hidden: (ref: string) => boolean): string[] {
+  const exact = determined(table, hidden);
+  const view: ProtectedTable = {
+    relations: table.relations,
+    cells: table.cells.map((c) => ({ ...c, status: hidden(c.ref) ? 'secondary' : 'published' })),
+  };
+  return [...new Set([...exact, ...pinnedCells(view)])].sort();
+}
+
 /**
- * Checks with exact linear algebra that no suppressed cell can be worked out from the published cells and the
- * table's relations. Only exact determination is checked: the stricter interval protection of τ-Argus and
- * sdcTable (a suppressed cell must stay uncertain within a protection interval once non-negativity is used,
- * which needs linear programming) is out of scope.
+ * Checks that no suppressed cell can be worked out from the published cells and the table's relations: with
+ * exact linear algebra (`determined`), and with a simple interval audit using non-negativity (`pinned`, see
+ * intervalBounds). The stricter protection intervals of τ-Argus and sdcTable (each suppressed cell must stay
+ * uncertain by a set margin, found by linear programming) are out of scope.
  */
 export function verifyProtected(table: ProtectedTable): VerifyResult {
   const status = new Map(table.cells.map((c) => [c.ref, c.status]));
-  const determined = audit(table, (ref) => (status.get(ref) ?? 'published') !== 'published');
-  return { ok: determined.length === 0, determined };
+  const exact = determined(table, (ref) => (status.get(ref) ?? 'published') !== 'published');
+  const pinned = pinnedCells(table).filter((ref) => !exact.includes(ref));
+  return { ok: exact.length === 0 && pinned.length === 0, determined: exact, pinned };
 }
 
 /** Throws a one-line DisclosureError when {@link verifyProtected} finds a determined cell. */
 export function assertProtected(table: ProtectedTable): void {
-  const { ok, determined } = verifyProtected(table);
+  const { ok, determined, pinned } = verifyProtected(table);
   if (ok) return;
-  const shown = determined.slice(0, 5).join(', ');
-  const more = determined.length > 5 ? ` and ${determined.length - 5} more` : '';
+  const cells = [...determined, ...pinned];
+  const shown = cells.slice(0, 5).join(', ');
+  const more = cells.length > 5 ? ` and ${cells.length - 5} more` : '';
   throw new DisclosureError(
-    `disclosure: refusing to publish: ${determined.length} suppressed cell(s) can be worked out from the published cells and totals (${shown}${more}); expected none`,
-    determined,
+    `disclosure: refusing to publish: ${cells.length} suppressed cell(s) can be worked out from the published cells and totals (${shown}${more}); expected none`,
+    cells,
   );
 }

@@ -177,7 +177,7 @@ describe('secondary suppression', () => {
     expect(hidden).toContain('0:c0');
     // Row 0 and column c0 each need a second hidden cell, and they meet in a fourth: the smallest choices.
     expect(hidden.sort()).toEqual(['0:c0', '0:c1', '1:c0', '1:c1'].sort());
-    expect(verifyProtected(out)).toEqual({ ok: true, determined: [] });
+    expect(verifyProtected(out)).toEqual({ ok: true, determined: [], pinned: [] });
   });
 });
 
@@ -188,7 +188,7 @@ describe('verification', () => {
       relations: base.relations,
       cells: base.cells.map((c) => ({ ...c, status: c.ref === '0:n' ? 'threshold' : 'published' })),
     };
-    expect(verifyProtected(table)).toEqual({ ok: false, determined: ['0:n'] });
+    expect(verifyProtected(table)).toEqual({ ok: false, determined: ['0:n'], pinned: [] });
     expect(() => assertProtected(table)).toThrow(DisclosureError);
     expect(() => assertProtected(table)).toThrow(/refusing to publish: 1 suppressed cell\(s\) can be worked out/);
   });
@@ -214,5 +214,42 @@ describe('the choice of secondary cells', () => {
   it('does not pick a zero with no contributor as the partner of a hidden cell', () => {
     const { table } = suppress(oneWayCounts([4, 0, 30, 12]));
     expect(statuses(table)).toMatchObject({ '0:n': 'threshold', '1:n': 'published', '3:n': 'secondary' });
+  });
+});
+
+describe('the interval audit', () => {
+  const sum = (ref: string, value: number, contributors: number): TableCell => ({
+    ref,
+    row: 0,
+    column: ref,
+    kind: 'sum',
+    value,
+    contributors,
+    total: value,
+    top1: value / Math.max(1, contributors),
+    top2: value / Math.max(1, contributors),
+  });
+
+  it('finds hidden cells that non-negativity pins, though linear algebra leaves them free', () => {
+    // a + b + c = T with c and T published and equal: a and b are ≥ 0 and add up to 0, so both are 0.
+    const table: ProtectedTable = {
+      cells: [
+        { ...sum('a', 0, 2), status: 'threshold' },
+        { ...sum('b', 0, 6), status: 'secondary' },
+        { ...sum('c', 50, 6), status: 'published' },
+        { ...sum('T', 50, 14), status: 'published' },
+      ],
+      relations: [additiveRelation(['a', 'b', 'c'], 'T')],
+    };
+    expect(verifyProtected(table)).toEqual({ ok: false, determined: [], pinned: ['a', 'b'] });
+  });
+
+  it('makes secondary suppression go on until no hidden cell is pinned', () => {
+    const { table } = suppress({
+      cells: [sum('a', 0, 2), sum('b', 0, 6), sum('c', 50, 6), sum('T', 50, 14)],
+      relations: [additiveRelation(['a', 'b', 'c'], 'T')],
+    });
+    expect(statuses(table)).toEqual({ a: 'threshold', b: 'secondary', c: 'secondary', T: 'published' });
+    expect(verifyProtected(table).ok).toBe(true);
   });
 });
