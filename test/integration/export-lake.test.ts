@@ -1,7 +1,7 @@
 // End to end on fixture lakes (canonical records written as Parquet and committed with wave pointers, as an
 // ingest commits them): every saved query is exported, and the exports are checked against the records with
 // plain loops written here, not with the export code.
-import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -13,7 +13,7 @@ import { DuckDbEngine } from '../../core/engine/duckdb-engine.ts';
 import { exportQuery } from '../../core/export/index.ts';
 import { generateWave } from '../../core/generate/index.ts';
 import { ingestWave } from '../../core/ingest/ingest.ts';
-import { loadSavedQueries } from '../../core/queries/index.ts';
+import { loadSavedQueries, QUERIES_DIR } from '../../core/queries/index.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import type { StatsRecord } from '../helpers/truth-stats.ts';
 import { type FixtureRecord, randomRecords, writeLake } from './queries-lake.ts';
@@ -189,6 +189,32 @@ describe('survey export on a fixture lake', () => {
       expect(suppressed).toBeGreaterThan(10);
     });
   }
+
+  it('refuses, writing nothing, when the metadata does not describe the SQL', async () => {
+    // A copy of spinouts_by_sector whose metadata forgets that spinouts counts spin-outs only.
+    const dir = mkdtempSync(join(tmpdir(), 'export-queries-'));
+    const meta = JSON.parse(readFileSync(join(QUERIES_DIR, 'spinouts_by_sector.meta.json'), 'utf8'));
+    delete meta.columns.find((c: { name: string }) => c.name === 'spinouts').disclosure.where;
+    writeFileSync(join(dir, 'spinouts_by_sector.meta.json'), JSON.stringify(meta));
+    copyFileSync(join(QUERIES_DIR, 'spinouts_by_sector.sql'), join(dir, 'spinouts_by_sector.sql'));
+    const folder = join(out, 'refused');
+    const engine = await DuckDbEngine.open(new LocalStorage(large));
+    try {
+      await expect(
+        exportQuery({
+          engine,
+          name: 'spinouts_by_sector',
+          params: paramsOf(['survey', 'wave']),
+          out: join(folder, 'spinouts.csv'),
+          queriesDir: dir,
+        }),
+      ).rejects.toThrow(/cell statistics disagree with saved query "spinouts_by_sector" at row 1, column "spinouts"/);
+    } finally {
+      await engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(existsSync(folder)).toBe(false);
+  });
 
   it('writes every format of every query into one folder described by one valid data package', async () => {
     const engine = await DuckDbEngine.open(new LocalStorage(large));
