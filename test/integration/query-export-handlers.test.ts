@@ -3,9 +3,9 @@
 // would, with string cells and pages, by running the very SQL and ExecutionParameters it received on real
 // DuckDB over a lake ingested by the real pipeline. Exports go to a real S3-compatible server (s3rver) and
 // their presigned URLs are fetched.
-
+import { execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -18,6 +18,7 @@ import {
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AthenaEngine } from '../../core/engine/athena-engine.ts';
 import { DuckDbEngine } from '../../core/engine/duckdb-engine.ts';
@@ -361,7 +362,52 @@ describe('the export handler', () => {
   });
 });
 
+/** Bundles a handler as the deployment does (one ESM file), optionally with queries/ copied beside it. */
+async function bundle(entry: string, withQueries: boolean): Promise<string> {
+  const dir = await mkdtemp(join(work, 'bundle-'));
+  const outfile = join(dir, 'index.mjs');
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    logLevel: 'error',
+  });
+  if (withQueries) await cp('queries', join(dir, 'queries'), { recursive: true });
+  return outfile;
+}
+
+/** Imports a bundle in a fresh process with the function's environment and invokes its handler once. */
+function invokeBundle(outfile: string, event: unknown): string {
+  const script = `const { handler } = await import(${JSON.stringify(outfile)});
+try { await handler(${JSON.stringify(event)}, { awsRequestId: 'r' }); console.log('ok'); }
+catch (error) { console.log(error.message); }`;
+  const env = {
+    ATHENA_WORKGROUP: 'wg',
+    GLUE_DATABASE: 'survey',
+    CURATED_BUCKET: 'curated-bucket',
+    AWS_REGION: 'eu-west-2',
+  };
+  return execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, NODE_NO_WARNINGS: '1', ...env },
+    cwd: tmpdir(),
+  }).trim();
+}
+
 describe('the modules as Lambda loads them', () => {
+  it('find the saved queries copied beside the bundle, and say where they looked when they are not', async () => {
+    const event = { name: 'no_such_query', params: {} };
+    const deployed = await bundle('functions/query.ts', true);
+    expect(invokeBundle(deployed, event)).toMatch(
+      /^queries: unknown saved query "no_such_query"; expected one of governance_and_value, .*wave_summary$/,
+    );
+    const bare = await bundle('functions/query.ts', false);
+    expect(invokeBundle(bare, event)).toMatch(/^queries: cannot list the saved queries in \/.*ENOENT/);
+  }, 60_000);
+
   it('import without their environment and name the missing key on the first call', async () => {
     const saved = process.env.ATHENA_WORKGROUP;
     delete process.env.ATHENA_WORKGROUP;
