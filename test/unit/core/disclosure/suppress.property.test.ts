@@ -101,6 +101,8 @@ function checkProperties(table: ProtectedTable, threshold: number, p: number): v
     }
   }
   expect(determinedByRank(table)).toEqual([]);
+  // And the interval audit (non-negativity) is satisfied too: the export gate passes.
+  expect(verifyProtected(table).pinned).toEqual([]);
 }
 
 describe('suppression on random tables with totals', () => {
