@@ -76,6 +76,7 @@ describe('parseRequest', () => {
     expect(() => parseRequest(ExportRequestSchema, { ...base, threshold: 2.5 }, 'export')).toThrow(/threshold/);
     expect(() => parseRequest(ExportRequestSchema, { ...base, p: 101 }, 'export')).toThrow(/^export: p: /);
     expect(() => parseRequest(ExportRequestSchema, request, 'export')).toThrow(/^export: format: /);
+    expect(() => parseRequest(ExportRequestSchema, { ...base, thresold: 3 }, 'export')).toThrow(/thresold/);
   });
 });
 
