@@ -1,0 +1,66 @@
+import type { SuppressionCounts } from '../../core/disclosure/index.ts';
+import type { QueryEngine } from '../../core/engine/query-engine.ts';
+import { exportQuery } from '../../core/export/index.ts';
+import { listWavePointers } from '../../core/lake.ts';
+import type { Storage } from '../../core/storage/storage.ts';
+import { type ExportRequest, rawParams } from './requests.ts';
+
+/** Where an export runs and goes: the engine, the lake (curated/ read, exports/ written) and a presigner. */
+export interface LakeExportDeps {
+  readonly engine: QueryEngine;
+  readonly lake: Storage;
+  /** Presigns a GET of an exports/ key. */
+  readonly presign: (key: string) => Promise<{ url: string; expiresAt: string }>;
+  readonly queriesDir: string;
+  readonly now: Date;
+}
+
+/** What an export did: where it went, a download link, and what disclosure control suppressed. */
+export interface ExportResponse {
+  readonly name: string;
+  readonly format: ExportRequest['format'];
+  readonly key: string;
+  readonly dataPackageKey: string;
+  readonly url: string;
+  readonly expiresAt: string;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly counts: SuppressionCounts;
+  readonly rules: { readonly threshold: number; readonly p: number };
+}
+
+/**
+ * Exports a saved query to exports/<query>/<timestamp>/<query>.<format> with datapackage.json beside it, then
+ * presigns its download. Waves are checked against the lake's pointers, as the local engine does.
+ */
+export async function exportToLake(deps: LakeExportDeps, request: ExportRequest): Promise<ExportResponse> {
+  const { name, format } = request;
+  // Milliseconds in the folder name: two exports of one query a second apart never share a data package.
+  const folder = `exports/${name}/${deps.now.toISOString().replace(/[-:.]/g, '')}`;
+  const key = `${folder}/${name}.${format}`;
+  const summary = await exportQuery({
+    engine: deps.engine,
+    name,
+    params: rawParams(request.params),
+    out: { storage: deps.lake, key },
+    format,
+    threshold: request.threshold,
+    p: request.p,
+    total: request.total,
+    now: deps.now,
+    waves: await listWavePointers(deps.lake),
+    queriesDir: deps.queriesDir,
+  });
+  const { rows, bytes, counts, rules } = summary;
+  return {
+    name,
+    format,
+    key,
+    dataPackageKey: `${folder}/datapackage.json`,
+    ...(await deps.presign(key)),
+    rows,
+    bytes,
+    counts,
+    rules,
+  };
+}
