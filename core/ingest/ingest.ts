@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { PassThrough, type Readable } from 'node:stream';
 import {
   type CanonicalRecord,
@@ -72,11 +71,6 @@ export class IngestError extends Error {
   }
 }
 
-/** One spooled row: rejected rows keep their issues, valid rows their canonical values in Parquet order. */
-type SpoolLine =
-  | [kind: 0, row: number, cells: string[], errors: RowIssue[]]
-  | [kind: 1, row: number, cells: string[], values: ParquetValue[]];
-
 const COLUMNS = parquetColumns();
 const ORG_ID_INDEX = COLUMNS.findIndex((column) => column.name === 'org_id');
 
@@ -91,63 +85,118 @@ class IssueList {
   }
 }
 
-/** Reads the file and normalises every row into the spool; returns the counts for pass two. */
-async function readIntoSpool(options: IngestOptions, spoolPath: string, ingestedAt: number) {
+/** Writes text to a file stream in large pieces, waiting when the stream is full. */
+class TextSink {
+  private buffer = '';
+  constructor(private readonly stream: WriteStream) {}
+  async write(text: string): Promise<void> {
+    this.buffer += text;
+    if (this.buffer.length >= 1 << 16) await this.flush();
+  }
+  async flush(): Promise<void> {
+    if (!this.buffer) return;
+    const text = this.buffer;
+    this.buffer = '';
+    if (!this.stream.write(text)) await once(this.stream, 'drain');
+  }
+  async close(): Promise<void> {
+    await this.flush();
+    this.stream.end();
+    await once(this.stream, 'close');
+  }
+}
+
+/** The lines of a text file, read as the consumer asks (backpressure, unlike readline's iterator). */
+async function* readLines(path: string): AsyncGenerator<string> {
+  let carry = '';
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    const text = carry + (chunk as string);
+    let start = 0;
+    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+      yield text.slice(start, end);
+      start = end + 1;
+    }
+    carry = text.slice(start);
+  }
+  if (carry) yield carry;
+}
+
+/** One rejected.csv line: the original cells (padded to the header), the row number and the errors. */
+function rejectedLine(cells: readonly string[], headerLength: number, rowNumber: number, errors: readonly RowIssue[]) {
+  const original = cells.slice(0, headerLength);
+  while (original.length < headerLength) original.push('');
+  let messages = errors.map((error) => error.message).join(' | ');
+  if (cells.length > headerLength) messages += ` | extra cells: ${JSON.stringify(cells.slice(headerLength))}`;
+  return csvLine([...original, String(rowNumber), messages]);
+}
+
+/**
+ * Pass one: reads and normalises every row. Rejected rows go straight to rejected.csv; valid rows go to the
+ * spool (their canonical values, one JSON array a line) and their raw cells to a side file, needed only for
+ * rows that later lose to a newer submission of the same organisation.
+ */
+async function readIntoSpool(options: IngestOptions, temp: string, ingestedAt: number) {
   const survey = getSurvey(options.survey);
-  const counts = { rows: 0, blank: 0, invalid: 0, spooled: 0, maxCells: 0 };
+  const counts = { rows: 0, blank: 0, invalid: 0, valid: 0 };
   const reader = await openCsv(options.input, {
     onBytes: (bytes) => options.onProgress?.({ bytes, rows: counts.rows }),
   });
   const header = matchHeaders(reader.header, survey);
+  const headerLength = reader.header.length;
   const normalise = createNormaliser({
     survey,
     wave: options.wave,
     header,
-    headerLength: reader.header.length,
+    headerLength,
     orgKey: options.orgKey,
     sourceFile: options.sourceFile,
     ingestedAt,
   });
   const cap = options.maxListedIssues ?? 1000;
   const warnings = new IssueList(cap);
+  const errors = new IssueList(cap);
   const dedupe = new DuplicateTracker();
-  counts.maxCells = reader.header.length;
-  const spool = createWriteStream(spoolPath, { highWaterMark: 1 << 20 });
+  const spool = new TextSink(createWriteStream(join(temp, 'values.jsonl'), { highWaterMark: 1 << 20 }));
+  const raw = new TextSink(createWriteStream(join(temp, 'raw.jsonl'), { highWaterMark: 1 << 20 }));
+  const rejected = new TextSink(createWriteStream(join(temp, 'rejected.csv'), { highWaterMark: 1 << 20 }));
+  await rejected.write(`\ufeff${csvLine([...reader.header, '_row', '_errors'])}`);
   try {
     for await (const batch of reader.batches()) {
-      let text = '';
+      let values = '';
+      let cellsText = '';
+      let rejectedText = '';
       for (const { rowNumber, cells } of batch) {
         counts.rows++;
         if (cells.every((cell) => cell.trim() === '')) {
           counts.blank++;
           continue;
         }
-        if (cells.length > counts.maxCells) counts.maxCells = cells.length;
-        const { record, errors, warnings: rowWarnings } = normalise(cells, rowNumber);
-        for (const warning of rowWarnings) warnings.add(warning);
-        let line: SpoolLine;
-        if (record === null) {
+        const row = normalise(cells, rowNumber);
+        for (const warning of row.warnings) warnings.add(warning);
+        if (row.record === null) {
           counts.invalid++;
-          line = [0, rowNumber, cells, errors];
-        } else {
-          line = [1, rowNumber, cells, toValues(record)];
-          dedupe.offer(record.org_id, record.submitted_at, counts.spooled, rowNumber);
+          for (const error of row.errors) errors.add(error);
+          rejectedText += rejectedLine(cells, headerLength, rowNumber, row.errors);
+          continue;
         }
-        counts.spooled++;
-        text += `${JSON.stringify(line)}\n`;
+        dedupe.offer(row.record.org_id, row.record.submitted_at, counts.valid, rowNumber);
+        counts.valid++;
+        values += `${JSON.stringify(toValues(row.record))}\n`;
+        cellsText += `${JSON.stringify([rowNumber, cells])}\n`;
       }
-      if (text && !spool.write(text)) await once(spool, 'drain');
+      await spool.write(values);
+      await raw.write(cellsText);
+      await rejected.write(rejectedText);
       options.onProgress?.({ bytes: -1, rows: counts.rows });
     }
   } finally {
-    spool.end();
-    await once(spool, 'close');
+    await Promise.all([spool.close(), raw.close(), rejected.close()]);
   }
   if (counts.rows === 0) {
     throw new IngestError('ingest: the file has a header but no data rows; nothing was ingested');
   }
   const source = await reader.done();
-  return { header, reader, source, counts, warnings, dedupe };
+  return { header, headerLength, source, counts, warnings, errors, dedupe };
 }
 
 /** The canonical values of a record in Parquet column order. */
@@ -179,11 +228,14 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
   const now = options.now ?? new Date();
   const ingestedAt = now.getTime();
   const temp = await mkdtemp(join(options.tempDir ?? tmpdir(), 'survey-ingest-'));
-  const spoolPath = join(temp, 'spool.jsonl');
   const reportKey = `${reportsPrefix(survey.id, options.wave)}report.json`;
   const rejectedKey = `${reportsPrefix(survey.id, options.wave)}rejected.csv`;
   try {
-    const { header, reader, source, counts, warnings, dedupe } = await readIntoSpool(options, spoolPath, ingestedAt);
+    const { header, headerLength, source, counts, warnings, errors, dedupe } = await readIntoSpool(
+      options,
+      temp,
+      ingestedAt,
+    );
 
     const live = await readWavePointer(options.storage, survey.id, options.wave);
     if (live && live.sourceSha256 === source.sha256) {
@@ -194,7 +246,7 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
       }
     }
 
-    // Pass two: spool → curated Parquet (kept rows) and rejected.csv (errors and lost duplicates), in row order.
+    // Pass two: the spool's kept rows → curated Parquet under a new version.
     const version = versionName(now);
     const parquetKey = `${curatedWavePrefix(survey.id, options.wave)}${version}/part-00000.parquet`;
     const parquetStream = new PassThrough({ highWaterMark: 1 << 20 });
@@ -204,66 +256,67 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
     const writer = new ParquetWriter(COLUMNS, async (chunk) => {
       if (!parquetStream.write(chunk)) await once(parquetStream, 'drain');
     });
-    // rejected.csv is staged locally and put only after the commit, so the lake never pairs a new
-    // rejected.csv with an old wave.
-    const rejectedPath = join(temp, 'rejected.csv');
-    const rejectedStream = createWriteStream(rejectedPath, { highWaterMark: 1 << 20 });
-    const extra = Array.from({ length: counts.maxCells - reader.header.length }, (_, i) => `_extra_${i + 1}`);
-    rejectedStream.write(`\ufeff${csvLine([...reader.header, ...extra, '_row', '_errors'])}`);
-
-    const errors = new IssueList(options.maxListedIssues ?? 1000);
-    let valid = 0;
-    let rejected = 0;
     let index = 0;
     let rows: ParquetValue[][] = [];
-    let rejectedText = '';
-    const lines = createInterface({
-      input: createReadStream(spoolPath, { highWaterMark: 1 << 20 }),
-      crlfDelay: Infinity,
-    });
-    for await (const text of lines) {
-      const line = JSON.parse(text) as SpoolLine;
-      const spoolIndex = index++;
-      let rowErrors: RowIssue[];
-      if (line[0] === 1 && !dedupe.isLoser(spoolIndex)) {
-        valid++;
-        rows.push(line[3]);
+    const losers: { index: number; org: string }[] = [];
+    try {
+      for await (const line of readLines(join(temp, 'values.jsonl'))) {
+        const spoolIndex = index++;
+        if (dedupe.isLoser(spoolIndex)) {
+          losers.push({ index: spoolIndex, org: String((JSON.parse(line) as ParquetValue[])[ORG_ID_INDEX]) });
+          continue;
+        }
+        rows.push(JSON.parse(line) as ParquetValue[]);
         if (rows.length >= 4096) {
           await writer.appendRows(rows);
           rows = [];
         }
-        continue;
       }
-      if (line[0] === 1) {
-        const org = String(line[3][ORG_ID_INDEX]);
-        const kept = dedupe.keptRowOf(org);
-        rowErrors = [
-          {
-            type: 'duplicate-row',
-            rowNumber: line[1],
-            fieldName: 'org_id',
-            cell: org,
-            message: `ingest: row ${line[1]} is a duplicate submission of organisation ${org}; row ${kept} is kept (latest submitted_at, then the later row)`,
-          },
-        ];
-      } else {
-        rowErrors = line[3];
-      }
-      rejected++;
-      for (const error of rowErrors) errors.add(error);
-      const cells = [...line[2]];
-      while (cells.length < counts.maxCells) cells.push('');
-      rejectedText += csvLine([...cells, String(line[1]), rowErrors.map((error) => error.message).join(' | ')]);
-      if (rejectedText.length > 1 << 16) {
-        if (!rejectedStream.write(rejectedText)) await once(rejectedStream, 'drain');
-        rejectedText = '';
+      if (rows.length) await writer.appendRows(rows);
+      await writer.close();
+      parquetStream.end();
+    } catch (error) {
+      parquetStream.destroy(error as Error);
+      throw error;
+    } finally {
+      await parquetUpload;
+    }
+
+    // Rows that lost to a newer submission of their organisation join rejected.csv, with their raw cells.
+    const rejectedSink = new TextSink(createWriteStream(join(temp, 'rejected.csv'), { flags: 'a' }));
+    if (losers.length) {
+      let next = 0;
+      let rawIndex = 0;
+      for await (const line of readLines(join(temp, 'raw.jsonl'))) {
+        const loser = losers[next];
+        if (!loser) break;
+        if (rawIndex++ !== loser.index) continue;
+        next++;
+        const [rowNumber, cells] = JSON.parse(line) as [number, string[]];
+        const kept = dedupe.keptRowOf(loser.org);
+        const issue: RowIssue = {
+          type: 'duplicate-row',
+          rowNumber,
+          fieldName: 'org_id',
+          cell: loser.org,
+          message: `ingest: row ${rowNumber} is a duplicate submission of organisation ${loser.org}; row ${kept} is kept (latest submitted_at, then the later row)`,
+        };
+        errors.add(issue);
+        await rejectedSink.write(rejectedLine(cells, headerLength, rowNumber, [issue]));
       }
     }
-    if (rows.length) await writer.appendRows(rows);
-    await writer.close();
-    parquetStream.end();
-    rejectedStream.end(rejectedText);
-    await Promise.all([parquetUpload, once(rejectedStream, 'close')]);
+    await rejectedSink.close();
+    errors.listed.sort((a, b) => (a.rowNumber ?? 0) - (b.rowNumber ?? 0));
+    const valid = counts.valid - losers.length;
+    const rejected = counts.invalid + losers.length;
+
+    if (source.decodeErrors > 0) {
+      warnings.add({
+        type: 'encoding-error',
+        rowNumber: null,
+        message: `ingest: ${source.decodeErrors} invalid ${source.encoding} byte sequence(s) were read as the replacement character U+FFFD`,
+      });
+    }
 
     if (errors.listed.length < errors.total) {
       warnings.add({
@@ -279,14 +332,6 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
         message: `ingest: the report lists the first ${warnings.listed.length} of ${warnings.total} warnings`,
       });
     }
-    if (source.decodeErrors > 0) {
-      warnings.add({
-        type: 'encoding-error',
-        rowNumber: null,
-        message: `ingest: ${source.decodeErrors} byte sequence(s) were not valid ${source.encoding} and were read as U+FFFD`,
-      });
-    }
-
     const pointer: WavePointer = {
       survey: survey.id,
       wave: options.wave,
@@ -327,7 +372,9 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
     if (report.stats.rows !== report.stats.valid + report.stats.rejected + report.stats.blank) {
       throw new IngestError(`ingest: internal accounting error: ${JSON.stringify(report.stats)}`);
     }
-    await options.storage.put(rejectedKey, createReadStream(rejectedPath), { contentType: 'text/csv; charset=utf-8' });
+    await options.storage.put(rejectedKey, createReadStream(join(temp, 'rejected.csv')), {
+      contentType: 'text/csv; charset=utf-8',
+    });
     await options.storage.put(reportKey, `${JSON.stringify(report, null, 2)}\n`, { contentType: 'application/json' });
     return { report, unchanged: false, pointer, reportKey, rejectedKey };
   } finally {
