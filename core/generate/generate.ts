@@ -687,10 +687,8 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
 
   /** The next organisation of the population that answers this wave. */
   const nextRespondent = (): OrgProfile => {
-    for (;;) {
-      const org = population.org(nextOrg++);
-      if (population.answers(org, wave)) return org;
-    }
+    while (!population.answersWave(nextOrg, wave)) nextOrg++;
+    return population.org(nextOrg++);
   };
 
   /** An invalid row of one kind, built from a fresh organisation outside the panel. */

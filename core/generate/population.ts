@@ -65,8 +65,6 @@ export interface OrgProfile {
   readonly voicePolicy: boolean;
   readonly voiceOperations: boolean;
   readonly measuresSocialValue: boolean;
-  /** Probability of answering a given wave. */
-  readonly propensity: number;
 }
 
 type Dist = readonly (readonly [string, number])[];
@@ -340,20 +338,16 @@ export class Population {
     return normalOf(mix(h, 2 * salt + 100_001), mix(h, 2 * salt + 100_002));
   }
 
-  /** Organisation `index`: a pure function of (seed, survey, index). */
-  org(index: number): OrgProfile {
+  /** The attributes that decide when an organisation exists: spin-out or not, legal form, years. */
+  private years(index: number) {
     const m = this.model;
     const isSpinout = this.u(index, 1) < m.spinoutShare;
-    const sector = (isSpinout ? m.spinoutSectors : m.sectors).at(this.u(index, 2));
     const legalForm = (isSpinout ? m.spinoutForms : m.forms).at(this.u(index, 3));
-    const region = m.regions.at(this.u(index, 4));
     let spinoutYear: number | null = null;
-    let parentBody: string | null = null;
     let foundedYear: number;
     if (isSpinout) {
       const [from, to] = SPINOUT_ERAS.at(this.u(index, 5));
       spinoutYear = from + Math.floor(this.u(index, 6) * (to - from + 1));
-      parentBody = parentBodies(sector).at(this.u(index, 7));
       // Most mutuals were incorporated to spin out; a few existed as a shell company a little before.
       foundedYear = this.u(index, 8) < 0.85 ? spinoutYear : spinoutYear - 1 - Math.floor(this.u(index, 9) * 3);
     } else {
@@ -363,6 +357,26 @@ export class Population {
       const floor = legalForm === 'association' ? 1901 : 1844;
       foundedYear = Math.max(floor, 2024 - age);
     }
+    return { isSpinout, legalForm, spinoutYear, foundedYear };
+  }
+
+  /**
+   * Whether organisation `index` answers wave `wave`: it must exist by the wave's last financial year, and
+   * answers with its own propensity. Decided from a few attributes, so skipping non-respondents is cheap.
+   */
+  answersWave(index: number, wave: number): boolean {
+    if (this.u(index, 1000 + wave) >= 0.6 + 0.35 * this.u(index, 29)) return false;
+    const { foundedYear, spinoutYear } = this.years(index);
+    return foundedYear <= wave - 1 && (spinoutYear === null || spinoutYear <= wave - 1);
+  }
+
+  /** Organisation `index`: a pure function of (seed, survey, index). */
+  org(index: number): OrgProfile {
+    const m = this.model;
+    const { isSpinout, legalForm, spinoutYear, foundedYear } = this.years(index);
+    const sector = (isSpinout ? m.spinoutSectors : m.sectors).at(this.u(index, 2));
+    const region = m.regions.at(this.u(index, 4));
+    const parentBody = isSpinout ? parentBodies(sector).at(this.u(index, 7)) : null;
     const medians = m.medianTurnover;
     const median = isSpinout ? medians.spinout! : (medians[legalForm] ?? medians.default!);
     const sigma = isSpinout ? 2.1 : 1.7;
@@ -421,7 +435,6 @@ export class Population {
       voicePolicy: this.u(index, 26) < (isSpinout ? 0.75 : 0.5),
       voiceOperations: this.u(index, 27) < (isSpinout ? 0.9 : 0.75),
       measuresSocialValue: this.u(index, 28) < (this.fr ? 0.5 : 0.7),
-      propensity: 0.6 + 0.35 * this.u(index, 29),
     };
   }
 
@@ -437,12 +450,6 @@ export class Population {
       return `RS${String(serial).padStart(7, '0')}`;
     }
     return `0${String(serial).padStart(7, '0')}`;
-  }
-
-  /** Whether organisation `org` answers wave `wave`: it must exist by the last financial year. */
-  answers(org: OrgProfile, wave: number): boolean {
-    if (org.foundedYear > wave - 1 || (org.spinoutYear !== null && org.spinoutYear > wave - 1)) return false;
-    return this.u(org.index, 1000 + wave) < org.propensity;
   }
 
   /** Whether an organisation exists by the wave's last financial year (for invalid rows). */
