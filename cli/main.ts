@@ -40,6 +40,12 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
+// `survey query ... | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
