@@ -1,5 +1,6 @@
 import { DuckDbEngine } from '../../core/engine/duckdb-engine.ts';
 import type { QueryEngine } from '../../core/engine/query-engine.ts';
+import { listWavePointers } from '../../core/lake.ts';
 import {
   formatResult,
   getSavedQuery,
@@ -16,6 +17,8 @@ export interface EngineOptions {
   readonly lake?: string;
   readonly engine?: string;
   readonly workgroup?: string;
+  /** The Glue database of the Athena engine. */
+  readonly database?: string;
 }
 
 /**
@@ -26,7 +29,18 @@ export async function openEngine(options: EngineOptions): Promise<QueryEngine> {
   const engine = options.engine ?? 'duckdb';
   if (engine === 'duckdb') return DuckDbEngine.open(await openStorage(options.lake));
   if (engine === 'athena') {
-    throw new CliError('query: --engine athena is not available yet; use --engine duckdb with a local --lake');
+    if (!options.workgroup) {
+      throw new CliError('query: --engine athena needs --workgroup <name> (the stack output AthenaWorkgroup)');
+    }
+    const { AthenaEngine } = await import('../../core/engine/athena-engine.ts');
+    const athena = AthenaEngine.create({ workgroup: options.workgroup, database: options.database });
+    // With the curated bucket as --lake, waves are checked against its pointers as DuckDB checks them;
+    // without it, a wave never ingested simply returns no rows.
+    if (!options.lake?.startsWith('s3://')) return athena;
+    const storage = await openStorage(options.lake);
+    return Object.assign(athena, {
+      listWaves: async () => (await listWavePointers(storage)).map(({ survey, wave }) => ({ survey, wave })),
+    });
   }
   throw new CliError(`query: --engine must be duckdb or athena, got "${engine}"`);
 }
@@ -44,7 +58,10 @@ export function parseParams(raw: readonly string[]): Record<string, string> {
   return params;
 }
 
-/** `survey query <name> [--param k=v ...] [--format table|csv|json] [--lake <dir>] [--engine duckdb|athena]` */
+/**
+ * `survey query <name> [--param k=v ...] [--format table|csv|json] [--lake <dir>]`
+ * `[--engine duckdb|athena --workgroup <wg> [--database <glue db>]]`
+ */
 export const command: Command = {
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, {
@@ -53,6 +70,7 @@ export const command: Command = {
       lake: { type: 'string' },
       engine: { type: 'string' },
       workgroup: { type: 'string' },
+      database: { type: 'string' },
     });
     const [name, ...extra] = positionals;
     if (!name) throw new CliError('query: name a saved query: survey query <name> (survey queries lists them)');

@@ -12,7 +12,7 @@ import type { CellValue, ParamValue, QueryEngine, QueryResult, ResultColumn } fr
 /** Where Athena queries run. */
 export interface AthenaEngineOptions {
   readonly workgroup: string;
-  /** The Glue database holding `responses`. Default "survey". */
+  /** The Glue database holding `responses`. Default "survey_lake", the stack's. */
   readonly database?: string;
   readonly catalog?: string;
   /** Give up (and stop the query) after this long. Default 120 s. */
@@ -93,7 +93,7 @@ export class AthenaEngine implements QueryEngine {
       new StartQueryExecutionCommand({
         QueryString: sql,
         WorkGroup: this.options.workgroup,
-        QueryExecutionContext: { Database: this.options.database ?? 'survey', Catalog: this.options.catalog },
+        QueryExecutionContext: { Database: this.options.database ?? 'survey_lake', Catalog: this.options.catalog },
         ExecutionParameters: params.length ? params.map(toExecutionParameter) : undefined,
       }),
     );

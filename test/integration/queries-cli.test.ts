@@ -73,7 +73,8 @@ describe('survey query', () => {
       /never ingested/,
     ],
     ['a --param without =', [...bySector, '--param', 'oops'], /--param must be name=value/],
-    ['the Athena engine for now', [...bySector, '--engine', 'athena'], /--engine athena is not available yet/],
+    ['the Athena engine without a workgroup', [...bySector, '--engine', 'athena'], /--engine athena needs --workgroup/],
+    ['an unknown engine', [...bySector, '--engine', 'spark'], /--engine must be duckdb or athena, got "spark"/],
   ])('refuses %s with a one-line error and a non-zero exit', (_what, args, message) => {
     const { code, out, err } = survey(...args, '--lake', lake);
     expect(code).not.toBe(0);

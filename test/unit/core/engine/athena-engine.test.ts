@@ -38,7 +38,7 @@ describe('AthenaEngine', () => {
     expect(call.QueryString).toBe(sql);
     expect(call.ExecutionParameters).toEqual(["'uk-se''x'", '2023']);
     expect(call.WorkGroup).toBe('wg');
-    expect(call.QueryExecutionContext?.Database).toBe('survey');
+    expect(call.QueryExecutionContext?.Database).toBe('survey_lake');
   });
 
   it('polls until the query succeeds, then reads every page and converts types', async () => {
