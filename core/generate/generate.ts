@@ -25,7 +25,7 @@ import {
 } from '../../schemas/index.ts';
 import type { IssueType } from '../ingest/issues.ts';
 import { LOCAL_DEFAULT_ORG_KEY, orgId } from '../ingest/org-id.ts';
-import { CsvSink, csvRecord, type FileEncoding } from './csv-sink.ts';
+import { CsvSink, csvCell, csvRecord, type FileEncoding } from './csv-sink.ts';
 import { NOTES, OTHER_SPECIFY } from './names.ts';
 import { INVALID_BASE, type OrgProfile, Population } from './population.ts';
 import { hash32, hashString, Rng, Weighted } from './random.ts';
@@ -121,6 +121,18 @@ const INVALID_KINDS = [
   'no-identity',
 ] as const;
 type InvalidKind = (typeof INVALID_KINDS)[number];
+
+/**
+ * Fields whose cells can hold a delimiter, a quote or a line break: names always ('Smith, Jones & "Co"'),
+ * numbers where the delimiter is a comma ("1,250"). Every other cell is written by this module from a
+ * bounded alphabet (digits, letters, "/", "-", ":", ".", "%", "@", spaces; a decimal comma only in fr-ess,
+ * whose delimiter is ";") or from answer lists checked once per wave, so it is not scanned for quoting.
+ */
+function mayNeedQuotes(field: SourceField, delimiter: string): boolean {
+  if (field === 'org_name' || field === 'contact_name') return true;
+  const numeric = field === 'employees' || field === 'volunteers' || field === 'turnover' || field === 'turnover_prev';
+  return numeric && delimiter === ',';
+}
 
 /** Unknown columns survey tools add; their folded names match no field (checked at layout time). */
 const EXTRA_COLUMNS: Readonly<Record<string, readonly (readonly [string, ExtraKind])[]>> = {
@@ -387,6 +399,31 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
     trend: new AnswerWriter(TURNOVER_TRENDS, fr, native),
     region: new AnswerWriter(survey.regions, fr, 1, 0.1),
     bool: new BooleanWriter(fr),
+  };
+
+  // Quoting: only columns whose cells can hold the delimiter, a quote or a line break are scanned, which
+  // saves a third of the writing time. The other columns hold codes, booleans, dates, years and percentages,
+  // written from lists checked here, once per wave, to be free of those characters.
+  const unsafe = new RegExp(`["\\r\\n${layout.delimiter === '\t' ? '\\t' : layout.delimiter}]`);
+  const fixedTexts = [
+    ...writers.legal.texts(),
+    ...writers.sector.texts(),
+    ...writers.parent.texts(),
+    ...writers.trend.texts(),
+    ...writers.region.texts(),
+    ...writers.bool.texts(),
+    ...Object.values(UNMAPPABLE).flatMap((words) => words[lang]),
+  ];
+  const clash = fixedTexts.find((text) => unsafe.test(text));
+  if (clash !== undefined) throw new Error(`generate: answer "${clash}" must not need quoting in a wave file`);
+  const scanned = layout.columns.map((c) => c.field === null || mayNeedQuotes(c.field, layout.delimiter));
+  const csvLine = (row: string[]): string => {
+    const quoted = new Array<string>(row.length);
+    for (let i = 0; i < row.length; i++) {
+      const value = row[i]!;
+      quoted[i] = quoteAll || scanned[i] !== false ? csvCell(value, delimiter, quoteAll) : value;
+    }
+    return quoted.join(delimiter);
   };
 
   const stream = typeof out === 'string' ? createWriteStream(out, { highWaterMark: 1 << 20 }) : out;
@@ -831,7 +868,7 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
         await keep(values, cells, row, rowNumber);
       }
     }
-    const line = csvRecord(row, delimiter, quoteAll);
+    const line = csvLine(row);
     lines.push(lineEnd, line);
     chars += line.length;
     if (chars >= 1 << 17) await flushText();

@@ -127,6 +127,14 @@ export class AnswerWriter {
     }
   }
 
+  /** Every text this writer can write (codes, answers, variants), for checks at layout time. */
+  texts(): string[] {
+    return [...this.any.entries()].flatMap(([code, spellings]) => [
+      code,
+      ...spellings.flatMap((spelling) => [spelling.text, ...spelling.variants]),
+    ]);
+  }
+
   /** An answer for `code`. */
   write(code: string, rng: Rng): string {
     if (this.codeShare > 0 && rng.chance(this.codeShare)) return code;
@@ -177,6 +185,11 @@ export class BooleanWriter {
     );
     if (!fr) unknown.push('Don’t know', 'Don’t know');
     this.unknown = unknown;
+  }
+
+  /** Every text this writer can write, for checks at layout time. */
+  texts(): string[] {
+    return [...this.allYes, ...this.allNo, ...this.unknown];
   }
 
   /** A cell for a known boolean. */
