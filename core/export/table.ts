@@ -19,7 +19,7 @@ export interface ExportColumn {
   /** The type written: group columns of a table with a Total row are text (the row reads "Total"). */
   readonly type: ResultColumn['type'];
   readonly description: string;
-  readonly format?: 'percent';
+  readonly format?: 'percent' | 'year';
   /** How the column's cells are built (the saved query's disclosure role). */
   readonly role: Column['disclosure']['role'];
 }

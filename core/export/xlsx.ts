@@ -114,7 +114,14 @@ export async function renderXlsx(doc: ExportDocument): Promise<Uint8Array> {
     doc.columns.forEach((column, i) => {
       const cell = added.getCell(i + 1);
       if (typeof cell.value === 'number') {
-        cell.numFmt = column.format === 'percent' ? '0.0%' : column.type === 'int' ? '#,##0' : '#,##0.00';
+        cell.numFmt =
+          column.format === 'percent'
+            ? '0.0%'
+            : column.format === 'year'
+              ? '0'
+              : column.type === 'int'
+                ? '#,##0'
+                : '#,##0.00';
       } else if (row[i]?.mark) {
         cell.alignment = { horizontal: 'right' };
       }

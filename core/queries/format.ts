@@ -27,11 +27,12 @@ export function formatCsv(result: QueryResult): string {
 }
 
 /** A cell as a person reads it: thousands separators, shares as percentages, "n/a" for unknown. */
-export function formatCell(value: CellValue, type: string, format?: 'percent'): string {
+export function formatCell(value: CellValue, type: string, format?: 'percent' | 'year'): string {
   if (value === null) return 'n/a';
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (typeof value === 'string') return value;
   if (format === 'percent') return `${(value * 100).toFixed(1)}%`;
+  if (format === 'year') return String(value);
   if (type === 'int') return value.toLocaleString('en-GB');
   const digits = Math.abs(value) >= 1000 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
   return value.toLocaleString('en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits });

@@ -106,7 +106,7 @@ export const ColumnSchema = z
     type: z.enum(['string', 'int', 'double', 'boolean']),
     description: z.string().min(1),
     /** How the value is shown in a table for people: a fraction in 0..1 shown as a percentage. */
-    format: z.enum(['percent']).optional(),
+    format: z.enum(['percent', 'year']).optional(),
     disclosure: DisclosureSchema,
   })
   .strict();
