@@ -67,6 +67,12 @@ describe('the truth against the ingest reader and normaliser', () => {
     { survey: 'uk-se', wave: 2021, rows: 1500, seed: 4 },
     { survey: 'fr-ess', wave: 2023, rows: 2500, seed: 1 },
     { survey: 'fr-ess', wave: 2014, rows: 800, seed: 9 },
+    // Four consecutive seeds of one wave: quoted and bare layouts, with and without a BOM, and (the turn comes
+    // round with the seed) one file without a respondent-id column, whose response_id is a digest of the row.
+    ...[2, 3, 4, 5].flatMap((seed) => [
+      { survey: 'uk-se', wave: 2023, rows: 500, seed },
+      { survey: 'fr-ess', wave: 2021, rows: 500, seed },
+    ]),
   ])('holds exactly what the ingest keeps and rejects for $survey $wave seed $seed', async (options) => {
     // Seed 1 runs under the default key (what `survey generate` and `survey ingest` use without a key).
     const orgKey = options.seed === 1 ? undefined : 'a-test-key';
