@@ -78,6 +78,19 @@ describe('cdk synth offline', () => {
     expect(assets).toHaveLength(4);
   });
 
+  it('puts every saved query beside each bundle, where the query and export handlers read them', () => {
+    const sql = readdirSync(path.join(PROJECT_ROOT, 'queries'))
+      .filter((file) => file.endsWith('.sql'))
+      .sort();
+    const assets = readdirSync(path.join(work, 'cdk.out')).filter((entry) =>
+      existsSync(path.join(work, 'cdk.out', entry, 'index.mjs')),
+    );
+    for (const asset of assets) {
+      const copied = readdirSync(path.join(work, 'cdk.out', asset, 'queries')).filter((file) => file.endsWith('.sql'));
+      expect(copied.sort()).toEqual(sql);
+    }
+  });
+
   it('leaves native modules such as DuckDB out of every bundle', () => {
     for (const entry of readdirSync(path.join(work, 'cdk.out'))) {
       const dir = path.join(work, 'cdk.out', entry);
