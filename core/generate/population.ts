@@ -426,7 +426,7 @@ export class Population {
       foundedYear,
       logTurnover,
       growth: 0.03 * this.z(index, 22),
-      turnoverPerEmployee: m.turnoverPerEmployee * Math.exp(0.35 * this.z(index, 23)),
+      turnoverPerEmployee: m.turnoverPerEmployee * Math.exp(0.6 * this.z(index, 23)),
       volunteers,
       publicIncomePct,
       surplusReinvestedPct,
