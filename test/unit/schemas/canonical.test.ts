@@ -174,14 +174,11 @@ describe('CanonicalRecordSchema', () => {
     ]);
   });
 
-  it('validates 50,000 records in well under a second each 10,000', () => {
+  it('accepts 50,000 distinct valid records, one parse each', () => {
+    // Speed is measured by npm run bench, not here.
     const rows = Array.from({ length: 50_000 }, (_, index) => record({ source_row: index + 2 }));
-    const started = performance.now();
     let valid = 0;
     for (const row of rows) if (CanonicalRecordSchema.safeParse(row).success) valid++;
-    const seconds = (performance.now() - started) / 1000;
     expect(valid).toBe(rows.length);
-    // Measured ~0.05 s on a laptop core; the bound only catches a schema that became orders of magnitude slower.
-    expect(seconds).toBeLessThan(5);
   });
 });
