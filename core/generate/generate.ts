@@ -401,10 +401,11 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
     bool: new BooleanWriter(fr),
   };
 
-  // Quoting: only columns whose cells can hold the delimiter, a quote or a line break are scanned, which
-  // saves a third of the writing time. The other columns hold codes, booleans, dates, years and percentages,
-  // written from lists checked here, once per wave, to be free of those characters.
-  const unsafe = new RegExp(`["\\r\\n${layout.delimiter === '\t' ? '\\t' : layout.delimiter}]`);
+  // Quoting: only columns whose cells can hold the delimiter, a quote or a line break are scanned. The other
+  // columns hold codes, booleans, dates, years and percentages, written from lists checked here, once per
+  // wave, to be free of those characters.
+  const { delimiter, quoteAll, lineEnd } = layout;
+  const unsafe = new RegExp(`["\\r\\n${delimiter === '\t' ? '\\t' : delimiter}]`);
   const fixedTexts = [
     ...writers.legal.texts(),
     ...writers.sector.texts(),
@@ -416,27 +417,22 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
   ];
   const clash = fixedTexts.find((text) => unsafe.test(text));
   if (clash !== undefined) throw new Error(`generate: answer "${clash}" must not need quoting in a wave file`);
-  const scanned = layout.columns.map((c) => c.field === null || mayNeedQuotes(c.field, layout.delimiter));
+  const scanned = layout.columns.map((c) => c.field === null || mayNeedQuotes(c.field, delimiter));
   // Quoting every cell: escape the rare quotes, then one join with '";"' between cells, rather than a
   // wrapped string per cell (thirty small strings a row add up on a million rows).
-  const quotedSeparator = `"${layout.delimiter}"`;
+  const quotedSeparator = `"${delimiter}"`;
   const csvLine = (row: string[]): string => {
     const cells = new Array<string>(row.length);
     for (let i = 0; i < row.length; i++) {
       const value = row[i]!;
       if (quoteAll) cells[i] = value.includes('"') ? value.replace(/"/g, '""') : value;
-      else cells[i] = scanned[i] !== false ? csvCell(value, layout.delimiter, false) : value;
+      else cells[i] = scanned[i] !== false ? csvCell(value, delimiter, false) : value;
     }
-    return quoteAll ? `"${cells.join(quotedSeparator)}"` : cells.join(layout.delimiter);
+    return quoteAll ? `"${cells.join(quotedSeparator)}"` : cells.join(delimiter);
   };
 
   const stream = typeof out === 'string' ? createWriteStream(out, { highWaterMark: 1 << 20 }) : out;
   const sink = new CsvSink(stream, layout.encoding);
-  const { delimiter, quoteAll, lineEnd } = layout;
-  const fieldColumn = new Map<SourceField, number>();
-  layout.columns.forEach((c, i) => {
-    if (c.field !== null) fieldColumn.set(c.field, i);
-  });
 
   // Fieldwork runs from March to June of the wave year.
   const fieldworkStart = Date.UTC(wave, 2, 1) / 1000;
@@ -475,8 +471,9 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
   };
 
   /**
-   * Renders an organisation's answers. `submitted` forces the submission time (duplicates); `record` is
-   * filled with the canonical values when the truth needs them.
+   * Renders an organisation's answers: the cells as written and the canonical values they read as.
+   * `submitted` forces the submission time (duplicates); `stable` never blanks the registration number, so
+   * both submissions of a duplicate pair (and invalid rows) keep the identity they were planned with.
    */
   const renderOrg = (org: OrgProfile, rowNumber: number, submitted: number | null, stable: boolean) => {
     const cells = emptyCells();
