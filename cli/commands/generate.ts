@@ -43,6 +43,15 @@ export const command: Command = {
     const orgKey = process.env.SURVEY_ORG_KEY || LOCAL_DEFAULT_ORG_KEY;
 
     const truthStream = truthPath ? createWriteStream(truthPath, { highWaterMark: 1 << 20 }) : undefined;
+    if (truthStream) {
+      // Fail before generating anything when the truth file cannot be created.
+      try {
+        await once(truthStream, 'open');
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        throw new CliError(`generate: cannot write "${truthPath}": ${reason}`, 1, { cause: error });
+      }
+    }
     let first = true;
     let pending = '';
     const onRecord = truthStream

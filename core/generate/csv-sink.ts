@@ -72,12 +72,19 @@ export class CsvSink {
   /** Bytes handed to the stream so far. */
   bytes = 0;
 
+  /** The stream's error, kept until the next write or end throws it (a file that cannot be opened). */
+  private error: Error | undefined;
+
   /** Wraps the stream; a UTF-8 BOM is written first when the encoding asks for one. */
   constructor(
     private readonly stream: Writable,
     private readonly encoding: FileEncoding,
   ) {
     if (encoding === 'utf-8-bom') this.buffer = '\ufeff';
+    // Listening from the start: an error emitted between two writes must not crash the process.
+    stream.on('error', (error: Error) => {
+      this.error ??= error;
+    });
   }
 
   /** Appends text; returns a promise only when the buffer was flushed and the stream is full. */
@@ -88,6 +95,7 @@ export class CsvSink {
 
   /** Encodes and writes what is buffered, waiting for the stream to drain if it must. */
   async flush(): Promise<void> {
+    if (this.error) throw this.error;
     if (this.buffer === '') return;
     const bytes = this.encoding === 'windows-1252' ? encodeCp1252(this.buffer) : Buffer.from(this.buffer, 'utf8');
     this.buffer = '';
@@ -104,5 +112,6 @@ export class CsvSink {
     });
     this.stream.end();
     await finished;
+    if (this.error) throw this.error;
   }
 }
