@@ -273,11 +273,10 @@ export function writeAmount(amount: number, fr: boolean, rng: Rng): Written {
     return { cell: rng.chance(0.5) ? `${digits}.${decimals}` : `${group(digits, ',')}.${decimals}`, value };
   }
   const digits = String(whole);
-  const grouped = fr
-    ? rng.chance(0.9)
-      ? group(digits, ' ')
-      : group(digits, ',')
-    : group(digits, rng.chance(0.9) ? ',' : ' ');
+  // French spreadsheets group thousands with a no-break space (U+00A0, which Windows-1252 has) as often as
+  // with a plain one; the codebook's reader takes any space-like separator.
+  const f = rng.next();
+  const grouped = fr ? group(digits, f < 0.6 ? ' ' : f < 0.9 ? '\u00a0' : ',') : group(digits, f < 0.9 ? ',' : ' ');
   const body = rng.chance(0.45) ? digits : grouped;
   const c = rng.next();
   let cell: string;

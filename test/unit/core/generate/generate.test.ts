@@ -377,6 +377,7 @@ describe('coverage over a handful of waves', () => {
       [frMoney, /^\d{1,3}(\.\d{3})+,\d{1,2}$/],
       [frMoney, /^\d+(,\d{1,2})? M€$/],
       [frMoney, /^[\d ]+ €$/],
+      [frMoney, /^\d{1,3}(\u00a0\d{3})+( €)?$/],
       [frMoney, /^\d+ ?k€$/],
       [frMoney, /^[\d ]+ euros$/],
       [cells(uk, ['public_income_pct', 'surplus_reinvested_pct']), /^\d+(\.5)?%$/],
