@@ -1,7 +1,7 @@
 // One measurement per process, so each figure's peak RSS is its own: node bin/run-ts.js bench/child.ts <mode> ...
 // Prints one JSON line: { seconds, maxRssMB, ...extra }.
 import { createReadStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import Papa from 'papaparse';
 
 const [mode, file, out] = process.argv.slice(2);
@@ -45,6 +45,7 @@ if (mode === 'papaparse') {
     survey: survey!,
     wave: Number(wave),
     sourceFile: file,
+    inputBytes: (await stat(file)).size,
     orgKey: LOCAL_DEFAULT_ORG_KEY,
   });
   extra = { stats: result.report.stats };

@@ -47,7 +47,7 @@ try {
     const peaks: Record<number, number> = {};
     for (const rows of sizes) {
       const file = join(work, `uk-se-${rows}.csv`);
-      await generateWave({ survey: 'uk-se', wave: 2023, rows, seed: 7 }, file);
+      await generateWave({ survey: 'uk-se', wave: 2023, rows, seed: 7, keepRecords: false }, file);
       const mb = (await stat(file)).size / 1e6;
       const papa = child('papaparse', file);
       const duck = child('duckdb', file, join(work, `duck-${rows}.parquet`));

@@ -46,6 +46,7 @@ export const command: Command = {
       survey: survey.id,
       wave,
       sourceFile: basename(file),
+      inputBytes: size,
       orgKey: orgKey ?? LOCAL_DEFAULT_ORG_KEY,
       onProgress: ({ bytes, rows }) => {
         if (bytes >= 0) bytesRead = bytes;

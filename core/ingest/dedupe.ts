@@ -1,20 +1,39 @@
+/** The most the table fills before it doubles: linear probing stays short below this. */
+const MAX_LOAD = 0.7;
+
 /**
  * The duplicate rule (CODEBOOK.md): two rows of one wave with the same org_id are duplicates; the one with the
  * latest submitted_at is kept (on a tie, or when neither has a date, the later row in the file).
  *
  * State is a compact open-addressing hash over the 64-bit org_id (16 hex characters), about 24 bytes per
- * organisation in typed arrays, so a million-organisation wave costs tens of MB, not a Map of strings.
+ * slot in typed arrays (at most 70% full), so a million-organisation wave costs tens of MB, not a Map of strings.
  */
 export class DuplicateTracker {
-  private capacity = 1 << 12;
+  private capacity: number;
   private size = 0;
-  private hi = new Uint32Array(this.capacity);
-  private lo = new Uint32Array(this.capacity);
-  private used = new Uint8Array(this.capacity);
+  private hi: Uint32Array;
+  private lo: Uint32Array;
+  private used: Uint8Array;
   /** Spool index of the row currently kept for the organisation. */
-  private keptIndex = new Int32Array(this.capacity);
-  private keptRow = new Int32Array(this.capacity);
-  private keptAt = new Float64Array(this.capacity);
+  private keptIndex: Int32Array;
+  private keptRow: Int32Array;
+  private keptAt: Float64Array;
+  /**
+   * Sizes the table for about `expectedOrganisations` (at most 70% full), so a large wave never pays for a
+   * resize, which would hold the old and the new table at once.
+   */
+  constructor(expectedOrganisations = 0) {
+    let capacity = 1 << 12;
+    while (capacity * MAX_LOAD < expectedOrganisations) capacity *= 2;
+    this.capacity = capacity;
+    this.hi = new Uint32Array(capacity);
+    this.lo = new Uint32Array(capacity);
+    this.used = new Uint8Array(capacity);
+    this.keptIndex = new Int32Array(capacity);
+    this.keptRow = new Int32Array(capacity);
+    this.keptAt = new Float64Array(capacity);
+  }
+
   /** Spool indexes of rows that lost to a later or newer row: a growable bitset. */
   private losers = new Uint8Array(1 << 12);
   private loserCount = 0;
@@ -29,7 +48,7 @@ export class DuplicateTracker {
    * or -1 when the organisation is new.
    */
   offer(orgId: string, submittedAt: number | null, spoolIndex: number, rowNumber: number): number {
-    if (this.size * 2 >= this.capacity) this.grow();
+    if (this.size >= this.capacity * MAX_LOAD) this.grow();
     const hi = Number.parseInt(orgId.slice(0, 8), 16) >>> 0;
     const lo = Number.parseInt(orgId.slice(8, 16), 16) >>> 0;
     const at = submittedAt ?? Number.NEGATIVE_INFINITY;

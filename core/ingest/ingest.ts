@@ -46,6 +46,8 @@ export interface IngestOptions {
   readonly maxListedIssues?: number;
   /** Where the spool goes. Default: the OS temp directory. */
   readonly tempDir?: string;
+  /** The input's size in bytes, when known: sizes the duplicate table up front. */
+  readonly inputBytes?: number;
   /** Called as bytes are read and rows are processed. */
   readonly onProgress?: (progress: IngestProgress) => void;
   /** Called after the wave's pointer is committed (the cloud switches the Glue partition here). */
@@ -155,7 +157,8 @@ async function readIntoSpool(options: IngestOptions, temp: string, ingestedAt: n
   const cap = options.maxListedIssues ?? 1000;
   const warnings = new IssueList(cap);
   const errors = new IssueList(cap);
-  const dedupe = new DuplicateTracker();
+  // About 200 bytes a row is the low end of real exports, so this over- rather than under-estimates.
+  const dedupe = new DuplicateTracker(Math.ceil((options.inputBytes ?? 0) / 200));
   const spool = new TextSink(createWriteStream(join(temp, 'values.jsonl'), { highWaterMark: 1 << 20 }));
   const raw = new TextSink(createWriteStream(join(temp, 'raw.jsonl'), { highWaterMark: 1 << 20 }));
   const rejected = new TextSink(createWriteStream(join(temp, 'rejected.csv'), { highWaterMark: 1 << 20 }));

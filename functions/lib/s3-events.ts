@@ -7,6 +7,8 @@ export interface RawObject {
   readonly survey: string;
   readonly wave: number;
   readonly fileName: string;
+  /** The object's size, as the event gives it. */
+  readonly bytes?: number;
 }
 
 const RAW_KEY = /^raw\/survey=([a-z][a-z0-9-]*)\/wave=(\d{4})\/([^/]+)$/;
@@ -21,6 +23,13 @@ export function rawObjectsOf(body: string): RawObject[] {
     const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
     const match = RAW_KEY.exec(key);
     if (!match) throw new Error(`ingest: raw object key must be raw/survey=<id>/wave=<year>/<file>, got "${key}"`);
-    return { bucket: record.s3.bucket.name, key, survey: match[1]!, wave: Number(match[2]), fileName: match[3]! };
+    return {
+      bucket: record.s3.bucket.name,
+      key,
+      survey: match[1]!,
+      wave: Number(match[2]),
+      fileName: match[3]!,
+      bytes: record.s3.object.size,
+    };
   });
 }
