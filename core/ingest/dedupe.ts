@@ -9,15 +9,19 @@ const MAX_LOAD = 0.7;
  * slot in typed arrays (at most 70% full), so a million-organisation wave costs tens of MB, not a Map of strings.
  */
 export class DuplicateTracker {
-  private capacity: number;
+  private capacity!: number;
   private size = 0;
-  private hi: Uint32Array;
-  private lo: Uint32Array;
-  private used: Uint8Array;
+  private hi!: Uint32Array;
+  private lo!: Uint32Array;
+  private used!: Uint8Array;
   /** Spool index of the row currently kept for the organisation. */
-  private keptIndex: Int32Array;
-  private keptRow: Int32Array;
-  private keptAt: Float64Array;
+  private keptIndex!: Int32Array;
+  private keptRow!: Int32Array;
+  private keptAt!: Float64Array;
+  /** Spool indexes of rows that lost to a later or newer row: a growable bitset. */
+  private losers = new Uint8Array(1 << 12);
+  private loserCount = 0;
+
   /**
    * Sizes the table for about `expectedOrganisations` (at most 70% full), so a large wave never pays for a
    * resize, which would hold the old and the new table at once.
@@ -25,6 +29,11 @@ export class DuplicateTracker {
   constructor(expectedOrganisations = 0) {
     let capacity = 1 << 12;
     while (capacity * MAX_LOAD < expectedOrganisations) capacity *= 2;
+    this.allocate(capacity);
+  }
+
+  /** Replaces the table with an empty one of `capacity` slots. */
+  private allocate(capacity: number): void {
     this.capacity = capacity;
     this.hi = new Uint32Array(capacity);
     this.lo = new Uint32Array(capacity);
@@ -33,10 +42,6 @@ export class DuplicateTracker {
     this.keptRow = new Int32Array(capacity);
     this.keptAt = new Float64Array(capacity);
   }
-
-  /** Spool indexes of rows that lost to a later or newer row: a growable bitset. */
-  private losers = new Uint8Array(1 << 12);
-  private loserCount = 0;
 
   /** How many rows have been rejected as duplicates so far. */
   get duplicates(): number {
@@ -117,14 +122,7 @@ export class DuplicateTracker {
       keptRow: this.keptRow,
       keptAt: this.keptAt,
     };
-    const capacity = this.capacity * 2;
-    this.capacity = capacity;
-    this.hi = new Uint32Array(capacity);
-    this.lo = new Uint32Array(capacity);
-    this.used = new Uint8Array(capacity);
-    this.keptIndex = new Int32Array(capacity);
-    this.keptRow = new Int32Array(capacity);
-    this.keptAt = new Float64Array(capacity);
+    this.allocate(this.capacity * 2);
     for (let i = 0; i < old.used.length; i++) {
       if (!old.used[i]) continue;
       const slot = this.find(old.hi[i]!, old.lo[i]!);
