@@ -1,43 +1,27 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ingestWave } from '../../core/ingest/ingest.ts';
 import { LOCAL_DEFAULT_ORG_KEY } from '../../core/ingest/org-id.ts';
-import { checkWave, getSurvey } from '../../schemas/index.ts';
-import { CliError, type Command, parseCommandArgs, requireOption } from '../command.ts';
-import { openStorage, parseWave } from '../lake.ts';
+import type { Command } from '../command.ts';
+import { openStorage, parseWaveFileArgs } from '../lake.ts';
 import { formatBytes, ProgressBar } from '../progress.ts';
 import { printSummary } from './report.ts';
 
 /** `survey ingest <file.csv> --survey <id> --wave <year> [--lake <dir>]` */
 export const command: Command = {
   async run(args) {
-    const { values, positionals } = parseCommandArgs(args, {
-      survey: { type: 'string' },
-      wave: { type: 'string' },
-      lake: { type: 'string' },
-    });
-    const [file, ...more] = positionals;
-    if (!file || more.length) throw new CliError('usage: survey ingest <file.csv> --survey <id> --wave <year>');
-    const survey = getSurvey(requireOption(values, 'survey'));
-    const wave = parseWave(requireOption(values, 'wave'));
-    checkWave(survey, wave);
-    let size: number;
-    try {
-      const info = await stat(file);
-      if (!info.isFile()) throw new Error('not a regular file');
-      size = info.size;
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-      throw new CliError(`ingest: cannot read "${file}": ${reason}`, 1, { cause: error });
-    }
+    const { file, size, survey, wave, lake } = await parseWaveFileArgs(
+      'ingest',
+      args,
+      'survey ingest <file.csv> --survey <id> --wave <year>',
+    );
     const orgKey = process.env.SURVEY_ORG_KEY;
     if (!orgKey) {
       process.stderr.write(
         'survey: warning: SURVEY_ORG_KEY is not set; org_id uses the local default key, which is not for production\n',
       );
     }
-    const storage = await openStorage(values.lake);
+    const storage = await openStorage(lake);
     const bar = new ProgressBar(size);
     let bytesRead = 0;
     const result = await ingestWave({
