@@ -22,11 +22,13 @@ interface Measured {
   [key: string]: unknown;
 }
 
-/** Runs one measurement in a fresh process. */
+/** Runs one measurement in a fresh process; an ingest gets the heap cap that `survey ingest` runs with. */
 function child(mode: string, ...args: string[]): Measured {
+  // An ingest runs with the heap cap that `survey ingest` gives itself (bin/heap.js).
+  const flags = mode === 'ingest' ? [`--max-old-space-size=${INGEST_HEAP_MB}`] : [];
   const output = execFileSync(
     process.execPath,
-    [join(root, 'bin/run-ts.js'), join(root, 'bench/child.ts'), mode, ...args],
+    [...flags, join(root, 'bin/run-ts.js'), join(root, 'bench/child.ts'), mode, ...args],
     {
       encoding: 'utf8',
       maxBuffer: 1 << 26,
