@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { matchHeaders } from '../../../../core/ingest/headers.ts';
 import { createNormaliser, type NormalisedRow } from '../../../../core/ingest/normalise.ts';
 import { orgId } from '../../../../core/ingest/org-id.ts';
-import { type CanonicalRecord, getSurvey, type SourceField } from '../../../../schemas/index.ts';
+import { type CanonicalRecord, getSurvey, SOURCE_FIELDS, type SourceField } from '../../../../schemas/index.ts';
 
 const KEY = 'test-org-key';
 const INGESTED_AT = Date.UTC(2024, 0, 15, 9, 30);
@@ -32,35 +32,8 @@ function fileOf(surveyId: 'uk-se' | 'fr-ess', fields: readonly SourceField[], wa
   };
 }
 
-const ALL_FIELDS: readonly SourceField[] = [
-  'response_id',
-  'submitted_at',
-  'org_name',
-  'registration_number',
-  'postcode',
-  'contact_name',
-  'contact_email',
-  'legal_form',
-  'is_spinout',
-  'spinout_year',
-  'parent_body',
-  'sector',
-  'region',
-  'founded_year',
-  'employees',
-  'volunteers',
-  'turnover',
-  'turnover_prev',
-  'turnover_trend',
-  'public_income_pct',
-  'surplus_reinvested_pct',
-  'employee_owned',
-  'staff_voice_strategy',
-  'staff_voice_policy',
-  'staff_voice_operations',
-  'measures_social_value',
-  'new_services',
-];
+// Every column a file can carry: the fixture files below hold them all.
+const ALL_FIELDS: readonly SourceField[] = SOURCE_FIELDS;
 
 const UK_ROW: Answers = {
   response_id: 'R-0017',
