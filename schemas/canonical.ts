@@ -54,6 +54,46 @@ const percent = () => z.number().min(0).max(100);
 // Timestamps are UTC epoch milliseconds in memory: cheap to compare and exactly Parquet's timestamp_millis.
 const timestamp = () => z.int();
 
+/** One violation of a cross-field rule: the field it is reported on, its value and the message. */
+export interface CrossFieldIssue {
+  readonly path: [string];
+  readonly input: unknown;
+  readonly message: string;
+}
+
+/**
+ * The rules that span fields (CODEBOOK.md): a year no later than the wave, and no spin-out details when
+ * is_spinout is false. Calls `report` once per violation. The schema's refinement and the compiled per-row
+ * check (validate.ts) both run exactly this function, so the rules are written once. Runs even when a field
+ * failed its own check, so a row gets every problem at once; hence the typeof guards.
+ */
+export function checkCrossFields(record: Readonly<Record<string, unknown>>, report: (issue: CrossFieldIssue) => void) {
+  const wave = record.wave;
+  if (typeof wave !== 'number') return;
+  for (const field of ['founded_year', 'spinout_year'] as const) {
+    const year = record[field];
+    if (typeof year === 'number' && year > wave) {
+      report({
+        path: [field],
+        input: year,
+        message: `schemas: ${field} must be a year no later than the wave ${wave}, got ${year}`,
+      });
+    }
+  }
+  if (record.is_spinout === false) {
+    for (const field of ['spinout_year', 'parent_body'] as const) {
+      const value = record[field];
+      if (value !== null && value !== undefined) {
+        report({
+          path: [field],
+          input: value,
+          message: `schemas: ${field} must be blank when is_spinout is false, got ${JSON.stringify(value)}`,
+        });
+      }
+    }
+  }
+}
+
 /** The canonical record: CODEBOOK fields in CODEBOOK order, then the partition fields survey and wave. */
 export const CanonicalRecordSchema = z
   .strictObject({
@@ -220,39 +260,9 @@ export const CanonicalRecordSchema = z
       description: 'the wave, a year (partition)',
     }),
   })
-  .superRefine(
-    (record, ctx) => {
-      // Runs even when a field failed its own check (see `when`), so a row gets every problem at once; hence
-      // the typeof guards.
-      const wave = record.wave;
-      if (typeof wave !== 'number') return;
-      for (const field of ['founded_year', 'spinout_year'] as const) {
-        const year = record[field];
-        if (typeof year === 'number' && year > wave) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [field],
-            input: year,
-            message: `schemas: ${field} must be a year no later than the wave ${wave}, got ${year}`,
-          });
-        }
-      }
-      if (record.is_spinout === false) {
-        for (const field of ['spinout_year', 'parent_body'] as const) {
-          const value = record[field];
-          if (value !== null && value !== undefined) {
-            ctx.addIssue({
-              code: 'custom',
-              path: [field],
-              input: value,
-              message: `schemas: ${field} must be blank when is_spinout is false, got ${JSON.stringify(value)}`,
-            });
-          }
-        }
-      }
-    },
-    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
-  );
+  .superRefine((record, ctx) => checkCrossFields(record, (issue) => ctx.addIssue({ code: 'custom', ...issue })), {
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+  });
 
 /** One canonical record in memory: timestamps are UTC epoch milliseconds, codes are strings. */
 export type CanonicalRecord = z.infer<typeof CanonicalRecordSchema>;

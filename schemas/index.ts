@@ -5,6 +5,8 @@ export {
   CanonicalRecordSchema,
   CODE_LISTS,
   type CodeListName,
+  type CrossFieldIssue,
+  checkCrossFields,
   type FieldKind,
   type FieldMeta,
   fieldMeta,
@@ -56,3 +58,4 @@ export {
   WaveRangeError,
 } from './survey-definition.ts';
 export { getSurvey, SURVEYS, UnknownSurveyError } from './surveys/index.ts';
+export { compileFieldsCheck, compileRecordCheck, type RecordCheck } from './validate.ts';
