@@ -1,9 +1,17 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { DuplicateTracker } from '../../../../core/ingest/dedupe.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type DuplicateOutcome, DuplicateTracker } from '../../../../core/ingest/dedupe.ts';
 
-/** The duplicate rule written the obvious way, as the independent model. */
-function keptByModel(rows: { org: string; at: number | null }[]): Set<number> {
+interface Row {
+  org: string;
+  at: number | null;
+}
+
+/** The duplicate rule written the obvious way, as the independent model: each organisation's kept spool index. */
+function keptByModel(rows: Row[]): Map<string, number> {
   const best = new Map<string, number>();
   for (const [index, row] of rows.entries()) {
     const previous = best.get(row.org);
@@ -15,51 +23,163 @@ function keptByModel(rows: { org: string; at: number | null }[]): Set<number> {
     const b = row.at ?? Number.NEGATIVE_INFINITY;
     if (b >= a) best.set(row.org, index);
   }
-  return new Set(best.values());
+  return best;
+}
+
+/** Row numbers deliberately differ from spool indexes, as in a file with blank and invalid rows. */
+const rowNumberOf = (index: number) => index * 3 + 2;
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'dedupe-test-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Offers rows in file order and applies the rule. */
+async function run(rows: Row[], options: { bucketRows?: number; expectedRows?: number } = {}) {
+  const tracker = new DuplicateTracker({ dir, ...options });
+  for (const [index, row] of rows.entries()) tracker.offer(row.org, row.at, index, rowNumberOf(index));
+  return tracker.finish();
+}
+
+/** Checks an outcome against the model, row by row. */
+function expectModel(rows: Row[], outcome: DuplicateOutcome): void {
+  const kept = keptByModel(rows);
+  const keptIndexes = new Set(kept.values());
+  for (const [index, row] of rows.entries()) {
+    const loses = !keptIndexes.has(index);
+    expect(outcome.isLoser(index)).toBe(loses);
+    expect(outcome.loser(index)).toEqual(
+      loses ? { orgId: row.org, keptRow: rowNumberOf(kept.get(row.org)!) } : undefined,
+    );
+  }
+  expect(outcome.duplicates).toBe(rows.length - kept.size);
 }
 
 describe('DuplicateTracker', () => {
-  it('keeps the latest submission and, on a tie, the later row', () => {
-    const tracker = new DuplicateTracker();
-    expect(tracker.offer('00000000000000aa', 200, 0, 2)).toBe(-1);
-    expect(tracker.offer('00000000000000aa', 100, 1, 3)).toBe(1);
-    expect(tracker.offer('00000000000000aa', 200, 2, 4)).toBe(0);
-    expect([0, 1, 2].map((i) => tracker.isLoser(i))).toEqual([true, true, false]);
-    expect(tracker.keptRowOf('00000000000000aa')).toBe(4);
-    expect(tracker.duplicates).toBe(2);
+  it('keeps the latest submission and, on a tie, the later row', async () => {
+    const outcome = await run([
+      { org: '00000000000000aa', at: 200 },
+      { org: '00000000000000aa', at: 100 },
+      { org: '00000000000000aa', at: 200 },
+    ]);
+    expect([0, 1, 2].map((i) => outcome.isLoser(i))).toEqual([true, true, false]);
+    expect(outcome.loser(0)).toEqual({ orgId: '00000000000000aa', keptRow: 8 });
+    expect(outcome.loser(2)).toBeUndefined();
+    expect(outcome.duplicates).toBe(2);
   });
 
-  it('treats a missing submission time as older than any date', () => {
-    const tracker = new DuplicateTracker();
-    tracker.offer('0123456789abcdef', 5, 0, 2);
-    tracker.offer('0123456789abcdef', null, 1, 3);
-    expect(tracker.isLoser(1)).toBe(true);
-    expect(tracker.isLoser(0)).toBe(false);
+  it('treats a missing submission time as older than any date, and two missing ones as a tie', async () => {
+    const outcome = await run([
+      { org: '0123456789abcdef', at: 5 },
+      { org: '0123456789abcdef', at: null },
+      { org: 'fedcba9876543210', at: null },
+      { org: 'fedcba9876543210', at: null },
+    ]);
+    expect([0, 1, 2, 3].map((i) => outcome.isLoser(i))).toEqual([false, true, true, false]);
   });
 
-  it('agrees with a plain Map model on arbitrary rows, presized or grown', () => {
+  it('names the row kept at the end, not a row that was winning when the loser lost', async () => {
+    const outcome = await run([
+      { org: 'ffffffffffffffff', at: 100 },
+      { org: 'ffffffffffffffff', at: 200 },
+      { org: 'ffffffffffffffff', at: 300 },
+    ]);
+    expect(outcome.loser(0)).toEqual({ orgId: 'ffffffffffffffff', keptRow: rowNumberOf(2) });
+    expect(outcome.loser(1)).toEqual({ orgId: 'ffffffffffffffff', keptRow: rowNumberOf(2) });
+  });
+
+  it('answers no for spool indexes it never saw', async () => {
+    const outcome = await run([
+      { org: '0000000000000001', at: 1 },
+      { org: '0000000000000001', at: 2 },
+    ]);
+    for (const index of [-1, 2, 31, 32, 1e9, 0.5]) {
+      expect(outcome.isLoser(index)).toBe(false);
+      expect(outcome.loser(index)).toBeUndefined();
+    }
+  });
+
+  it('gives an empty verdict when nothing was offered', async () => {
+    const outcome = await new DuplicateTracker({ dir }).finish();
+    expect(outcome.duplicates).toBe(0);
+    expect(outcome.isLoser(0)).toBe(false);
+  });
+
+  it('spills to files in its directory while offered and removes them when finished', async () => {
+    const tracker = new DuplicateTracker({ dir, bucketRows: 16, expectedRows: 4000 });
+    const rows: Row[] = Array.from({ length: 4000 }, (_, i) => ({
+      org: (i % 1500).toString(16).padStart(16, '0'),
+      at: i % 7,
+    }));
+    for (const [index, row] of rows.entries()) tracker.offer(row.org, row.at, index, rowNumberOf(index));
+    expect(readdirSync(dir).length).toBeGreaterThan(16);
+    const outcome = await tracker.finish();
+    expect(readdirSync(dir)).toEqual([]);
+    expectModel(rows, outcome);
+  });
+
+  it('splits buckets at finish when the expected row count was far too low', async () => {
+    const rows: Row[] = Array.from({ length: 5000 }, (_, i) => ({
+      org: ((i * 7919) % 2003).toString(16).padStart(16, 'a'),
+      at: (i * 31) % 11 === 0 ? null : (i * 13) % 5,
+    }));
+    expectModel(rows, await run(rows, { bucketRows: 8, expectedRows: 0 }));
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('handles a wave where a few organisations submit thousands of times', async () => {
+    const rows: Row[] = Array.from({ length: 6000 }, (_, i) => ({
+      org: ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb', '0000000000000000'][i % 3]!,
+      at: (i * 17) % 23,
+    }));
+    const outcome = await run(rows, { bucketRows: 4 });
+    expectModel(rows, outcome);
+    expect(outcome.duplicates).toBe(5997);
+  });
+
+  it('rejects an org_id that is not 16 lowercase hex characters', () => {
+    const tracker = new DuplicateTracker({ dir });
+    for (const bad of [
+      '0123456789ABCDEF',
+      '0123456789abcde',
+      '0123456789abcdef0',
+      '0123456789abcdeg',
+      'é123456789abcdef',
+    ]) {
+      expect(() => tracker.offer(bad, 1, 0, 2)).toThrow(
+        `dedupe: org_id must be 16 lowercase hex characters, got "${bad}"`,
+      );
+    }
+  });
+
+  it('refuses to be offered to or finished again once finished', async () => {
+    const tracker = new DuplicateTracker({ dir });
+    tracker.offer('0123456789abcdef', 1, 0, 2);
+    await tracker.finish();
+    expect(() => tracker.offer('0123456789abcdef', 1, 1, 3)).toThrow('dedupe: offer() after finish()');
+    await expect(tracker.finish()).rejects.toThrow('dedupe: finish() was called twice');
+  });
+
+  it('agrees with a plain Map model on arbitrary rows, in one bucket or many, spilled or not', async () => {
     const hex = fc.stringMatching(/^[0-9a-f]{16}$/);
-    fc.assert(
-      fc.property(
-        fc.array(
-          fc.record({
-            org: fc.oneof(hex, fc.constantFrom('aaaaaaaaaaaaaaaa', 'ffffffffffffffff')),
-            at: fc.option(fc.integer({ min: 0, max: 5 })),
-          }),
-          {
-            maxLength: 3000,
-          },
-        ),
-        fc.boolean(),
-        (rows, presized) => {
-          const tracker = new DuplicateTracker(presized ? rows.length : 0);
-          for (const [index, row] of rows.entries()) tracker.offer(row.org, row.at, index, index + 2);
-          const kept = keptByModel(rows);
-          for (const index of rows.keys()) expect(tracker.isLoser(index)).toBe(!kept.has(index));
-          expect(tracker.duplicates).toBe(rows.length - kept.size);
+    const few = fc.constantFrom('aaaaaaaaaaaaaaaa', 'ffffffffffffffff', '0000000000000000', '8000000000000001');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ org: fc.oneof(hex, few), at: fc.option(fc.integer({ min: 0, max: 5 })) }), {
+          maxLength: 3000,
+        }),
+        fc.constantFrom(undefined, 4, 16, 64),
+        fc.constantFrom(0, 1, 4),
+        async (rows, bucketRows, expectedFactor) => {
+          const outcome = await run(rows, { bucketRows, expectedRows: rows.length * expectedFactor });
+          expectModel(rows, outcome);
+          expect(readdirSync(dir)).toEqual([]);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 80 },
     );
   });
 });
