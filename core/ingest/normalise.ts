@@ -9,6 +9,7 @@ import {
   CanonicalRecordSchema,
   CODE_LISTS,
   type CodeList,
+  compileRecordCheck,
   type FieldMeta,
   fieldMeta,
   type SurveyDefinition,
@@ -89,6 +90,11 @@ function slotOf(name: FieldName): number {
 }
 
 const INT32_MAX = 2_147_483_647;
+
+/** The issues of a row that has none: shared, and frozen so that nothing can add to it by mistake. */
+const NO_ISSUES = Object.freeze([]) as unknown as RowIssue[];
+/** CanonicalRecordSchema's accept check, compiled from it (schemas/validate.ts). */
+const accepts = compileRecordCheck();
 
 /** What a field expects, in words, from its kind and its schema bounds: "a number from 0 to 100". */
 function expectation(schema: z.ZodType, meta: FieldMeta, codes: CodeList | undefined): string {
@@ -223,16 +229,20 @@ export function createNormaliser(ctx: NormaliserContext): Normaliser {
   const responseSlot = slotOf('response_id');
   const orgSlot = slotOf('org_id');
   const rowSlot = slotOf('source_row');
-  // Reused per row (the normaliser is synchronous): which slots already have an error.
+  // Reused per row (the normaliser is synchronous): which slots already have an error, and the values in slot
+  // order (copied into a fresh record by buildRecord, so the array itself never escapes).
   const flagged = new Uint8Array(fieldCount);
+  const values = template.slice();
 
   return (cells, rowNumber) => {
-    const errors: RowIssue[] = [];
-    const warnings: RowIssue[] = [];
-    const values = template.slice();
+    // Most rows have no issue at all: these stay the shared empty arrays until one is found.
+    let errors = NO_ISSUES;
+    let warnings = NO_ISSUES;
+    for (let slot = 0; slot < fieldCount; slot++) values[slot] = template[slot];
     flagged.fill(0);
     const count = cells.length;
     if (count > headerLength) {
+      errors = [];
       errors.push({
         type: 'extra-cell',
         rowNumber,
@@ -240,6 +250,7 @@ export function createNormaliser(ctx: NormaliserContext): Normaliser {
         message: `ingest: row has ${count} cells but the header has ${headerLength}; expected at most ${headerLength} (row ${rowNumber})`,
       });
     } else if (count < headerLength) {
+      errors = [];
       errors.push({
         type: 'missing-cell',
         rowNumber,
@@ -266,10 +277,17 @@ export function createNormaliser(ctx: NormaliserContext): Normaliser {
             ? `ingest: column "${field.name}" must be ${field.expected}, got ${JSON.stringify(cell)} (row ${rowNumber})`
             : `ingest: column "${field.name}" must be ${field.expected}, got ${JSON.stringify(cell)} (row ${rowNumber}); it was set to null`,
         };
-        (field.required ? errors : warnings).push(issue);
+        if (field.required) {
+          if (errors === NO_ISSUES) errors = [];
+          errors.push(issue);
+        } else {
+          if (warnings === NO_ISSUES) warnings = [];
+          warnings.push(issue);
+        }
       } else if (value === null) {
         if (field.required) {
           flagged[field.slot] = 1;
+          if (errors === NO_ISSUES) errors = [];
           errors.push({
             type: 'constraint-error',
             rowNumber,
@@ -297,6 +315,7 @@ export function createNormaliser(ctx: NormaliserContext): Normaliser {
     if (org === null) {
       flagged[orgSlot] = 1;
       // No cell: identity values are never echoed into reports.
+      if (errors === NO_ISSUES) errors = [];
       errors.push({
         type: 'constraint-error',
         rowNumber,
@@ -309,8 +328,9 @@ export function createNormaliser(ctx: NormaliserContext): Normaliser {
 
     const record = buildRecord(values);
 
-    const result = CanonicalRecordSchema.safeParse(record);
-    if (!result.success) {
+    // zod's own issues only for a record the compiled check (same rules, no allocation) does not accept.
+    const result = accepts(record) ? undefined : CanonicalRecordSchema.safeParse(record);
+    if (result !== undefined && !result.success) {
       for (const issue of result.error.issues) {
         const name = String(issue.path[0] ?? '');
         const slot = SLOT.get(name);
@@ -321,6 +341,7 @@ export function createNormaliser(ctx: NormaliserContext): Normaliser {
         const plan = plans.get(name);
         const what =
           issue.code === 'custom' ? refinementText(issue.message, name) : `must be ${plan?.expected ?? 'valid'}`;
+        if (errors === NO_ISSUES) errors = [];
         errors.push({
           type: issue.code === 'invalid_type' || issue.code === 'invalid_value' ? 'type-error' : 'constraint-error',
           rowNumber,
