@@ -45,11 +45,44 @@ const MAX_DICTIONARY_BYTES = 1 << 20;
 const MAX_STAT_BYTES = 64;
 
 const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
 
 function typeError(column: ParquetColumn, expected: string, value: unknown, row: number): Error {
   const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
   return new Error(
     `parquet: column "${column.name}" (${column.type}) expects ${expected}, got ${shown} (${typeof value}) at row ${row}`,
+  );
+}
+
+/**
+ * One column of a batch of rows in typed form, the writer's columnar input: `valid[i]` is 1 when row i has a
+ * value. Values of null rows are ignored (any value may be there). Strings are UTF-8: row i's bytes are
+ * bytes[offsets[i]..offsets[i + 1]) (an empty range for a null).
+ */
+export type ColumnData =
+  | { readonly kind: 'int32'; readonly valid: Uint8Array; readonly values: Int32Array }
+  | { readonly kind: 'float64'; readonly valid: Uint8Array; readonly values: Float64Array }
+  | { readonly kind: 'boolean'; readonly valid: Uint8Array; readonly values: Uint8Array }
+  | { readonly kind: 'utf8'; readonly valid: Uint8Array; readonly offsets: Uint32Array; readonly bytes: Uint8Array };
+
+/** The ColumnData kind each logical type is given in. */
+export function columnDataKind(type: ParquetType): ColumnData['kind'] {
+  switch (type) {
+    case 'int32':
+      return 'int32';
+    case 'double':
+    case 'timestamp_millis':
+      return 'float64';
+    case 'boolean':
+      return 'boolean';
+    default:
+      return 'utf8';
+  }
+}
+
+function kindError(column: ParquetColumn, data: ColumnData): Error {
+  return new Error(
+    `parquet: column "${column.name}" (${column.type}) takes ${columnDataKind(column.type)} column data, got ${data.kind}`,
   );
 }
 
@@ -59,6 +92,8 @@ export interface ColumnBuffer {
   readonly leaf: SchemaLeaf;
   /** Appends rows[start..end)[index]; `rowBase` is the writer-wide number of rows[start], for error messages. */
   append(rows: readonly (readonly ParquetValue[])[], index: number, start: number, end: number, rowBase: number): void;
+  /** Appends rows [start..end) of typed column data: the same checks, values and statistics as append. */
+  appendData(data: ColumnData, start: number, end: number, rowBase: number): void;
   /** Bytes held by variable-length values, so the writer can cut a row group early when strings are large. */
   variableBytes(): number;
   /** Encodes the buffered rows into pages, then empties the buffer for the next row group. */
@@ -187,6 +222,36 @@ class Int32Buffer implements ColumnBuffer {
     this.max = max;
   }
 
+  appendData(data: ColumnData, start: number, end: number, rowBase: number): void {
+    if (data.kind !== 'int32') throw kindError(this.column, data);
+    const source = data.values;
+    const valid = data.valid;
+    const values = this.values;
+    const validity = this.validity;
+    const bits = validity.bits;
+    const nullable = this.column.nullable;
+    let n = this.n;
+    let r = validity.rows;
+    let min = this.min;
+    let max = this.max;
+    for (let i = start; i < end; i++, r++) {
+      if (valid[i] === 0) {
+        if (!nullable) throw typeError(this.column, 'a value (the column is not nullable)', null, rowBase + i - start);
+        validity.nulls++;
+        continue;
+      }
+      const v = source[i] as number;
+      bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7));
+      values[n++] = v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    this.n = n;
+    validity.rows = r;
+    this.min = min;
+    this.max = max;
+  }
+
   variableBytes(): number {
     return 0;
   }
@@ -261,6 +326,40 @@ class Float64Buffer implements ColumnBuffer {
       bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7));
       values[n++] = v;
       // NaN fails both comparisons, so it never becomes a bound (the spec excludes NaN from min/max).
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    this.n = n;
+    validity.rows = r;
+    this.min = min;
+    this.max = max;
+  }
+
+  appendData(data: ColumnData, start: number, end: number, rowBase: number): void {
+    if (data.kind !== 'float64') throw kindError(this.column, data);
+    const source = data.values;
+    const valid = data.valid;
+    const values = this.values;
+    const validity = this.validity;
+    const bits = validity.bits;
+    const nullable = this.column.nullable;
+    const timestamp = this.timestamp;
+    let n = this.n;
+    let r = validity.rows;
+    let min = this.min;
+    let max = this.max;
+    for (let i = start; i < end; i++, r++) {
+      if (valid[i] === 0) {
+        if (!nullable) throw typeError(this.column, 'a value (the column is not nullable)', null, rowBase + i - start);
+        validity.nulls++;
+        continue;
+      }
+      const v = source[i] as number;
+      if (timestamp && (Math.floor(v) !== v || v > 8.64e15 || v < -8.64e15)) {
+        throw typeError(this.column, 'whole milliseconds since the epoch within ±8.64e15', v, rowBase + i - start);
+      }
+      bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7));
+      values[n++] = v;
       if (v < min) min = v;
       if (v > max) max = v;
     }
@@ -369,6 +468,35 @@ class BooleanBuffer implements ColumnBuffer {
     validity.rows = r;
   }
 
+  appendData(data: ColumnData, start: number, end: number, rowBase: number): void {
+    if (data.kind !== 'boolean') throw kindError(this.column, data);
+    const source = data.values;
+    const valid = data.valid;
+    const values = this.values;
+    const validity = this.validity;
+    const bits = validity.bits;
+    const nullable = this.column.nullable;
+    let n = this.n;
+    let r = validity.rows;
+    let trues = this.trues;
+    for (let i = start; i < end; i++, r++) {
+      if (valid[i] === 0) {
+        if (!nullable) throw typeError(this.column, 'a value (the column is not nullable)', null, rowBase + i - start);
+        validity.nulls++;
+        continue;
+      }
+      if (source[i] !== 0) {
+        values[n >>> 3] = (values[n >>> 3] as number) | (1 << (n & 7));
+        trues++;
+      }
+      n++;
+      bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7));
+    }
+    this.n = n;
+    this.trues = trues;
+    validity.rows = r;
+  }
+
   variableBytes(): number {
     return 0;
   }
@@ -460,26 +588,28 @@ class StringBuffer implements ColumnBuffer {
       }
       if (typeof v !== 'string') throw typeError(this.column, 'a string', v, rowBase + i - start);
       bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7));
-      const dict = this.dict;
-      if (dict !== null) {
-        let k = dict.get(v);
-        if (k === undefined) {
-          k = this.entries.length;
-          this.entryBytes += 4 + utf8Length(v);
-          if (k >= MAX_DICTIONARY_ENTRIES || this.entryBytes > MAX_DICTIONARY_BYTES) {
-            this.fallBackToPlain();
-            this.pushPlain(v);
-            continue;
-          }
-          dict.set(v, k);
-          this.entries.push(v);
-        }
-        this.indices[this.n++] = k;
-      } else {
-        this.pushPlain(v);
-      }
+      if (this.dict !== null) this.appendDictionary(v);
+      else this.pushPlain(v);
     }
     validity.rows = r;
+  }
+
+  /** Appends one value to the dictionary, or as PLAIN once the dictionary has grown too large. */
+  private appendDictionary(v: string): void {
+    const dict = this.dict as Map<string, number>;
+    let k = dict.get(v);
+    if (k === undefined) {
+      k = this.entries.length;
+      this.entryBytes += 4 + utf8Length(v);
+      if (k >= MAX_DICTIONARY_ENTRIES || this.entryBytes > MAX_DICTIONARY_BYTES) {
+        this.fallBackToPlain();
+        this.pushPlain(v);
+        return;
+      }
+      dict.set(v, k);
+      this.entries.push(v);
+    }
+    this.indices[this.n++] = k;
   }
 
   private pushPlain(v: string): void {
@@ -495,6 +625,21 @@ class StringBuffer implements ColumnBuffer {
       bytes[p++] = c;
     }
     if (k < len) p += utf8.encodeInto(v.slice(k), bytes.subarray(p)).written;
+    this.closePlain(at, p);
+  }
+
+  /** Appends one value already in UTF-8: source[from..to). */
+  private pushPlainBytes(source: Uint8Array, from: number, to: number): void {
+    const len = to - from;
+    if (this.pos + 4 + len > this.bytes.length) this.grow(4 + len);
+    const at = this.pos;
+    this.bytes.set(source.subarray(from, to), at + 4);
+    this.closePlain(at, at + 4 + len);
+  }
+
+  /** Writes the length of the value just put at `at` (ending at `p`) and updates the statistics. */
+  private closePlain(at: number, p: number): void {
+    const bytes = this.bytes;
     const byteLen = p - at - 4;
     bytes[at] = byteLen & 0xff;
     bytes[at + 1] = (byteLen >>> 8) & 0xff;
@@ -515,6 +660,32 @@ class StringBuffer implements ColumnBuffer {
       if (first <= minFirst && this.compareAt(at, minAt) < 0) this.minAt = at;
       else if (first >= maxFirst && this.compareAt(at, maxAt) > 0) this.maxAt = at;
     }
+  }
+
+  appendData(data: ColumnData, start: number, end: number, rowBase: number): void {
+    if (data.kind !== 'utf8') throw kindError(this.column, data);
+    const { valid, offsets, bytes } = data;
+    const validity = this.validity;
+    const bits = validity.bits;
+    const nullable = this.column.nullable;
+    let r = validity.rows;
+    for (let i = start; i < end; i++, r++) {
+      if (valid[i] === 0) {
+        if (!nullable) throw typeError(this.column, 'a value (the column is not nullable)', null, rowBase + i - start);
+        validity.nulls++;
+        continue;
+      }
+      bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7));
+      const from = offsets[i] as number;
+      const to = offsets[i + 1] as number;
+      if (this.dict === null) {
+        this.pushPlainBytes(bytes, from, to);
+      } else {
+        // Dictionary columns key their Map by string: decode (only low-cardinality columns are hinted so).
+        this.appendDictionary(utf8Decoder.decode(bytes.subarray(from, to)));
+      }
+    }
+    validity.rows = r;
   }
 
   private compareAt(a: number, b: number): number {

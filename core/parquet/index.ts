@@ -1,4 +1,4 @@
-export type { ParquetColumn, ParquetType, ParquetValue } from './column.ts';
+export { type ColumnData, columnDataKind, type ParquetColumn, type ParquetType, type ParquetValue } from './column.ts';
 export {
   type ParquetCompression,
   type ParquetWriteResult,

@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import { gzip } from 'node:zlib';
 import {
   type ColumnBuffer,
+  type ColumnData,
   createColumnBuffer,
   type EncodedChunk,
   type ParquetColumn,
@@ -131,6 +132,34 @@ export class ParquetWriter {
     this.assertUsable();
     try {
       await this.append(rows);
+    } catch (error) {
+      this.failure = error as Error;
+      throw error;
+    }
+  }
+
+  /**
+   * Appends `rows` rows given column by column in typed form (ColumnData, one per column, in column order): the
+   * same file, byte for byte, as appendRows with the same values, without a JS value per cell. Await each call.
+   */
+  async appendColumns(data: readonly ColumnData[], rows: number): Promise<void> {
+    if (this.closed) throw new Error('parquet: appendColumns called after close');
+    this.assertUsable();
+    try {
+      const width = this.buffers.length;
+      if (data.length !== width) {
+        throw new Error(`parquet: appendColumns got ${data.length} columns, expected ${width} (one per column)`);
+      }
+      let i = 0;
+      while (i < rows) {
+        const end = Math.min(rows, i + SLICE, i + this.capacity - this.groupRows);
+        const rowBase = this.rows;
+        for (let j = 0; j < width; j++)
+          (this.buffers[j] as ColumnBuffer).appendData(data[j] as ColumnData, i, end, rowBase);
+        this.groupRows += end - i;
+        i = end;
+        if (this.groupRows >= this.capacity || this.variableBytes() >= this.rowGroupBytes) await this.flushRowGroup();
+      }
     } catch (error) {
       this.failure = error as Error;
       throw error;
