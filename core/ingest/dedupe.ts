@@ -61,7 +61,7 @@ function fmix(h: number): number {
 
 /** A seeded hash of a 64-bit org id: different seeds give unrelated partitions of the same ids. */
 function hash(hi: number, lo: number, seed: number): number {
-  return fmix(fmix(lo ^ seed) ^ hi) >>> 0;
+  return fmix(fmix(lo ^ seed) ^ hi);
 }
 
 /** The smallest power of two >= n (and >= 1). */
