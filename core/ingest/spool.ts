@@ -1,0 +1,319 @@
+// The spool between the ingest's two passes. The duplicate rule can reject a row only once a later row of its
+// organisation has been read, so valid rows wait on disk until the end of the file. They wait in the Parquet
+// writer's own typed form: blocks of rows, column by column (validity bytes, Int32/Float64 values, booleans as
+// bytes, strings as UTF-8 with offsets), so pass one writes no text per row and pass two hands typed arrays to
+// ParquetWriter.appendColumns without making a JS value per cell.
+import { type FileHandle, open } from 'node:fs/promises';
+import { type ColumnData, columnDataKind, type ParquetColumn } from '../parquet/index.ts';
+
+/** Rows per block: large enough that per-block costs vanish, small enough (about 1 MB) to stay in cache. */
+const DEFAULT_BLOCK_ROWS = 4096;
+const HEADER_BYTES = 8;
+const utf8 = new TextEncoder();
+
+/** Rounds up to a multiple of 8, so every section of a block starts where a Float64Array view may start. */
+function pad8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+/** One column of the block being filled. */
+class ColumnBuilder {
+  readonly kind: ColumnData['kind'];
+  readonly valid: Uint8Array;
+  private readonly ints: Int32Array;
+  private readonly doubles: Float64Array;
+  private readonly bools: Uint8Array;
+  private readonly offsets: Uint32Array;
+  private bytes: Uint8Array;
+
+  constructor(
+    readonly column: ParquetColumn,
+    capacity: number,
+  ) {
+    this.kind = columnDataKind(column.type);
+    this.valid = new Uint8Array(capacity);
+    this.ints = new Int32Array(this.kind === 'int32' ? capacity : 0);
+    this.doubles = new Float64Array(this.kind === 'float64' ? capacity : 0);
+    this.bools = new Uint8Array(this.kind === 'boolean' ? capacity : 0);
+    this.offsets = new Uint32Array(this.kind === 'utf8' ? capacity + 1 : 0);
+    this.bytes = new Uint8Array(this.kind === 'utf8' ? capacity * 16 : 0);
+  }
+
+  /** Puts row `r`'s value; a value of the wrong type is a bug upstream (records are validated first). */
+  put(r: number, v: unknown): void {
+    if (v === null || v === undefined) {
+      this.valid[r] = 0;
+      if (this.kind === 'utf8') this.offsets[r + 1] = this.offsets[r] as number;
+      return;
+    }
+    this.valid[r] = 1;
+    switch (this.kind) {
+      case 'int32':
+        if (typeof v !== 'number') throw this.typeError(v);
+        this.ints[r] = v;
+        return;
+      case 'float64':
+        if (typeof v !== 'number') throw this.typeError(v);
+        this.doubles[r] = v;
+        return;
+      case 'boolean':
+        if (typeof v !== 'boolean') throw this.typeError(v);
+        this.bools[r] = v ? 1 : 0;
+        return;
+      default: {
+        if (typeof v !== 'string') throw this.typeError(v);
+        const at = this.offsets[r] as number;
+        const len = v.length;
+        if (at + len * 3 > this.bytes.length) this.grow(at + len * 3);
+        const bytes = this.bytes;
+        let p = at;
+        let k = 0;
+        for (; k < len; k++) {
+          const c = v.charCodeAt(k);
+          if (c >= 0x80) break;
+          bytes[p++] = c;
+        }
+        if (k < len) p += utf8.encodeInto(v.slice(k), bytes.subarray(p)).written;
+        this.offsets[r + 1] = p;
+      }
+    }
+  }
+
+  private typeError(v: unknown): Error {
+    return new Error(
+      `spool: column "${this.column.name}" (${this.column.type}) expects a ${this.kind} value, got ${typeof v} ${String(v)}`,
+    );
+  }
+
+  private grow(need: number): void {
+    let size = Math.max(this.bytes.length * 2, 1024);
+    while (size < need) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.bytes);
+    this.bytes = next;
+  }
+
+  /** The bytes this column takes in a block of `rows` rows. */
+  size(rows: number): number {
+    const valid = pad8(rows);
+    switch (this.kind) {
+      case 'int32':
+        return valid + pad8(rows * 4);
+      case 'float64':
+        return valid + rows * 8;
+      case 'boolean':
+        return valid + pad8(rows);
+      default:
+        return valid + pad8((rows + 1) * 4) + pad8(this.offsets[rows] as number);
+    }
+  }
+
+  /** Copies the first `rows` rows into `out` at `at`; returns where the next section starts. */
+  writeTo(out: Uint8Array, at: number, rows: number): number {
+    out.set(this.valid.subarray(0, rows), at);
+    let p = at + pad8(rows);
+    const section = (view: ArrayBufferView, length: number) => {
+      out.set(new Uint8Array(view.buffer, view.byteOffset, length), p);
+      p += pad8(length);
+    };
+    switch (this.kind) {
+      case 'int32':
+        section(this.ints, rows * 4);
+        break;
+      case 'float64':
+        section(this.doubles, rows * 8);
+        break;
+      case 'boolean':
+        section(this.bools, rows);
+        break;
+      default:
+        section(this.offsets, (rows + 1) * 4);
+        section(this.bytes, this.offsets[rows] as number);
+    }
+    return p;
+  }
+}
+
+/** Writes validated records to a spool file in blocks. add() is synchronous; await drain() now and then. */
+export class RecordSpool {
+  private readonly builders: ColumnBuilder[];
+  private readonly names: string[];
+  private rows = 0;
+  private total = 0;
+  private writing: Promise<unknown> = Promise.resolve();
+  private position = 0;
+
+  private constructor(
+    private readonly handle: FileHandle,
+    columns: readonly ParquetColumn[],
+    private readonly blockRows: number,
+  ) {
+    this.builders = columns.map((column) => new ColumnBuilder(column, blockRows));
+    this.names = columns.map((column) => column.name);
+  }
+
+  /** Creates (or truncates) the spool file at `path` for records of these columns. */
+  static async create(
+    path: string,
+    columns: readonly ParquetColumn[],
+    blockRows = DEFAULT_BLOCK_ROWS,
+  ): Promise<RecordSpool> {
+    return new RecordSpool(await open(path, 'w'), columns, blockRows);
+  }
+
+  /** Records spooled so far. */
+  get count(): number {
+    return this.total;
+  }
+
+  /** Appends one record: its value of each column, by the column's name. */
+  add(record: Readonly<Record<string, unknown>>): void {
+    const r = this.rows;
+    const builders = this.builders;
+    const names = this.names;
+    for (let j = 0; j < builders.length; j++) (builders[j] as ColumnBuilder).put(r, record[names[j] as string]);
+    this.total++;
+    if (++this.rows === this.blockRows) this.seal();
+  }
+
+  /** Waits for the blocks sealed so far to be written: call between batches so blocks never pile up. */
+  async drain(): Promise<void> {
+    await this.writing;
+  }
+
+  /** Writes the last block and closes the file. */
+  async close(): Promise<void> {
+    try {
+      if (this.rows > 0) this.seal();
+      await this.writing;
+    } finally {
+      await this.handle.close();
+    }
+  }
+
+  private seal(): void {
+    const rows = this.rows;
+    let size = HEADER_BYTES;
+    for (const builder of this.builders) size += builder.size(rows);
+    const block = new Uint8Array(size);
+    const header = new DataView(block.buffer);
+    header.setUint32(0, rows, true);
+    header.setUint32(4, size, true);
+    let at = HEADER_BYTES;
+    for (const builder of this.builders) at = builder.writeTo(block, at, rows);
+    this.rows = 0;
+    const position = this.position;
+    this.position += size;
+    const previous = this.writing;
+    this.writing = previous.then(() => this.handle.write(block, 0, size, position));
+  }
+}
+
+/** One block read back: `first` is the spool index of its first row, before losers were taken out. */
+export interface SpoolBlock {
+  readonly first: number;
+  /** Rows in the block after losers were taken out. */
+  readonly rows: number;
+  readonly columns: ColumnData[];
+}
+
+/** Views one column of a block read into `buffer` at `at`; returns the column and where the next one starts. */
+function viewColumn(kind: ColumnData['kind'], buffer: ArrayBuffer, at: number, rows: number): [ColumnData, number] {
+  const valid = new Uint8Array(buffer, at, rows);
+  let p = at + pad8(rows);
+  switch (kind) {
+    case 'int32':
+      return [{ kind, valid, values: new Int32Array(buffer, p, rows) }, p + pad8(rows * 4)];
+    case 'float64':
+      return [{ kind, valid, values: new Float64Array(buffer, p, rows) }, p + rows * 8];
+    case 'boolean':
+      return [{ kind, valid, values: new Uint8Array(buffer, p, rows) }, p + pad8(rows)];
+    default: {
+      const offsets = new Uint32Array(buffer, p, rows + 1);
+      p += pad8((rows + 1) * 4);
+      const length = offsets[rows] as number;
+      return [{ kind, valid, offsets, bytes: new Uint8Array(buffer, p, length) }, p + pad8(length)];
+    }
+  }
+}
+
+/** Moves the kept rows of one column to the front, in place (every write lands at or before its read). */
+function compact(column: ColumnData, keep: Uint8Array, rows: number): void {
+  const valid = column.valid;
+  let k = 0;
+  if (column.kind === 'utf8') {
+    const { offsets, bytes } = column;
+    let out = 0;
+    for (let i = 0; i < rows; i++) {
+      if (keep[i] === 0) continue;
+      const from = offsets[i] as number;
+      const to = offsets[i + 1] as number;
+      if (out !== from) bytes.copyWithin(out, from, to);
+      valid[k] = valid[i] as number;
+      offsets[k] = out;
+      out += to - from;
+      k++;
+    }
+    offsets[k] = out;
+    return;
+  }
+  const values = column.values;
+  for (let i = 0; i < rows; i++) {
+    if (keep[i] === 0) continue;
+    valid[k] = valid[i] as number;
+    values[k] = values[i] as number;
+    k++;
+  }
+}
+
+/**
+ * Reads a spool back block by block, taking out the rows `isLoser` names (by spool index) in place. Each block
+ * is valid until the next one is asked for.
+ */
+export async function* readSpool(
+  path: string,
+  columns: readonly ParquetColumn[],
+  isLoser: (spoolIndex: number) => boolean,
+): AsyncGenerator<SpoolBlock> {
+  const kinds = columns.map((column) => columnDataKind(column.type));
+  const handle = await open(path, 'r');
+  try {
+    const header = new Uint8Array(HEADER_BYTES);
+    const view = new DataView(header.buffer);
+    let position = 0;
+    let first = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, position);
+      if (bytesRead === 0) return;
+      if (bytesRead < HEADER_BYTES) throw new Error(`spool: ${path} ends inside a block header at byte ${position}`);
+      const rows = view.getUint32(0, true);
+      const size = view.getUint32(4, true);
+      // A fresh buffer per block: its sections are 8-aligned, so the typed arrays view it without copying.
+      const buffer = new ArrayBuffer(size);
+      const block = new Uint8Array(buffer);
+      const read = await handle.read(block, 0, size, position);
+      if (read.bytesRead !== size) throw new Error(`spool: ${path} ends inside a block at byte ${position}`);
+      position += size;
+      let at = HEADER_BYTES;
+      const data: ColumnData[] = [];
+      for (const kind of kinds) {
+        const [column, next] = viewColumn(kind, buffer, at, rows);
+        data.push(column);
+        at = next;
+      }
+      let kept = rows;
+      let keep: Uint8Array | undefined;
+      for (let i = 0; i < rows; i++) {
+        if (!isLoser(first + i)) continue;
+        keep ??= new Uint8Array(rows).fill(1);
+        keep[i] = 0;
+        kept--;
+      }
+      if (keep) for (const column of data) compact(column, keep, rows);
+      yield { first, rows: kept, columns: data };
+      first += rows;
+    }
+  } finally {
+    await handle.close();
+  }
+}
