@@ -331,7 +331,8 @@ export class DuplicateTracker {
       for (const part of parts) this.process(part, level + 1, chunk);
       return;
     }
-    this.startTable(Math.min(rows, SPLIT_FACTOR * this.bucketRows));
+    // Sized for bucketRows: a bucket between one and two times that, or a skewed one past the last split, grows.
+    this.startTable(Math.min(rows, this.bucketRows));
     const firstLoser = this.lost;
     bucket.forEachChunk(chunk, (views, records) => this.apply(views, records));
     bucket.dispose();
@@ -403,7 +404,7 @@ export class DuplicateTracker {
     }
   }
 
-  /** Doubles the current table (only a skewed bucket past the last split level gets here). */
+  /** Doubles the current table when a bucket holds more organisations than it was sized for. */
   private growTable(): void {
     const old = {
       stamp: this.stamp,
