@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -48,9 +49,6 @@ const HEX = (() => {
   for (let digit = 0; digit < 16; digit++) table['0123456789abcdef'.charCodeAt(digit)] = digit;
   return table;
 })();
-
-/** Tells apart the files of trackers sharing a directory. */
-let trackerSerial = 0;
 
 /** Murmur3's 32-bit finaliser: a bijection with full avalanche. */
 function fmix(h: number): number {
@@ -221,7 +219,8 @@ class Bucket {
 export class DuplicateTracker {
   private readonly dir: string;
   private readonly bucketRows: number;
-  private readonly serial = trackerSerial++;
+  /** Tells apart the files of trackers sharing a directory, even across processes and worker threads. */
+  private readonly token = randomBytes(6).toString('hex');
   private files = 0;
   private buckets: Bucket[];
   private readonly bucketMask: number;
@@ -268,7 +267,7 @@ export class DuplicateTracker {
     );
     return Array.from(
       { length: count },
-      () => new Bucket(join(this.dir, `dedupe-${this.serial}-${this.files++}.bin`), maxRecords),
+      () => new Bucket(join(this.dir, `dedupe-${this.token}-${this.files++}.bin`), maxRecords),
     );
   }
 
