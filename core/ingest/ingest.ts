@@ -5,16 +5,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import {
-  type CanonicalRecord,
-  checkWave,
-  getSurvey,
-  parquetColumns,
-  type Report,
-  ReportSchema,
-} from '../../schemas/index.ts';
+import { checkWave, getSurvey, parquetColumns, type Report, ReportSchema } from '../../schemas/index.ts';
 import { commitWave, curatedWavePrefix, readWavePointer, reportsPrefix, type WavePointer } from '../lake.ts';
-import { type ParquetValue, ParquetWriter } from '../parquet/index.ts';
+import { ParquetWriter } from '../parquet/index.ts';
 import type { Storage } from '../storage/storage.ts';
 import { openCsv } from './csv-reader.ts';
 import { DuplicateTracker } from './dedupe.ts';
@@ -22,6 +15,7 @@ import { matchHeaders } from './headers.ts';
 import type { RowIssue } from './issues.ts';
 import { createNormaliser } from './normalise.ts';
 import { csvLine } from './rejected-csv.ts';
+import { RecordSpool, readSpool } from './spool.ts';
 
 /** Progress of an ingest, for a progress bar. */
 export interface IngestProgress {
@@ -74,7 +68,6 @@ export class IngestError extends Error {
 }
 
 const COLUMNS = parquetColumns();
-const ORG_ID_INDEX = COLUMNS.findIndex((column) => column.name === 'org_id');
 
 /** Caps a list of issues, counting everything. */
 class IssueList {
@@ -108,19 +101,54 @@ class TextSink {
   }
 }
 
-/** The lines of a text file, read as the consumer asks (backpressure, unlike readline's iterator). */
-async function* readLines(path: string): AsyncGenerator<string> {
+/** The records of a text file ended by `separator`, read as the consumer asks (backpressure, unlike readline). */
+async function* readRecords(path: string, separator: string): AsyncGenerator<string> {
   let carry = '';
   for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
     const text = carry + (chunk as string);
     let start = 0;
-    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+    for (let end = text.indexOf(separator); end >= 0; end = text.indexOf(separator, start)) {
       yield text.slice(start, end);
       start = end + 1;
     }
     carry = text.slice(start);
   }
   if (carry) yield carry;
+}
+
+// The raw-cells side file: one entry per valid row, needed only for the rows that later lose to a newer submission
+// of their organisation. An entry is the row number and the cells joined by the unit separator U+001F, ended by
+// the record separator U+001E; the rare row whose own text holds either character is written as JSON instead,
+// after U+0002 (JSON escapes every control character, so it never holds U+001E).
+const RAW_CELL = '\u001f';
+const RAW_END = '\u001e';
+const RAW_JSON = '\u0002';
+
+/** The raw-file entry of one row. */
+function rawEntry(rowNumber: number, cells: readonly string[]): string {
+  const joined = cells.join(RAW_CELL);
+  let separators = 0;
+  for (let at = joined.indexOf(RAW_CELL); at !== -1; at = joined.indexOf(RAW_CELL, at + 1)) separators++;
+  if (separators === cells.length - 1 && joined.indexOf(RAW_END) === -1)
+    return `${rowNumber}${RAW_CELL}${joined}${RAW_END}`;
+  return `${RAW_JSON}${JSON.stringify([rowNumber, cells])}${RAW_END}`;
+}
+
+/** The row number and cells of a raw-file entry. */
+function parseRawEntry(entry: string): [number, string[]] {
+  if (entry.startsWith(RAW_JSON)) return JSON.parse(entry.slice(RAW_JSON.length)) as [number, string[]];
+  const cells = entry.split(RAW_CELL);
+  return [Number(cells.shift()), cells];
+}
+
+/** Whether every cell of a row is empty or white space (the first character settles almost every cell). */
+function isBlankRow(cells: readonly string[]): boolean {
+  for (const cell of cells) {
+    const first = cell.charCodeAt(0);
+    if (first > 0x20 && first < 0x7f) return false;
+    if (cell.trim() !== '') return false;
+  }
+  return true;
 }
 
 /** One rejected.csv line: the original cells (padded to the header), the row number and the errors. */
@@ -134,7 +162,7 @@ function rejectedLine(cells: readonly string[], headerLength: number, rowNumber:
 
 /**
  * Pass one: reads and normalises every row. Rejected rows go straight to rejected.csv; valid rows go to the
- * spool (their canonical values, one JSON array a line) and their raw cells to a side file, needed only for
+ * spool (their canonical values, typed, column by column) and their raw cells to a side file, needed only for
  * rows that later lose to a newer submission of the same organisation.
  */
 async function readIntoSpool(options: IngestOptions, temp: string, ingestedAt: number) {
@@ -158,19 +186,18 @@ async function readIntoSpool(options: IngestOptions, temp: string, ingestedAt: n
   const warnings = new IssueList(cap);
   const errors = new IssueList(cap);
   // About 200 bytes a row is the low end of real exports, so this over- rather than under-estimates.
-  const dedupe = new DuplicateTracker(Math.ceil((options.inputBytes ?? 0) / 200));
-  const spool = new TextSink(createWriteStream(join(temp, 'values.jsonl'), { highWaterMark: 1 << 20 }));
-  const raw = new TextSink(createWriteStream(join(temp, 'raw.jsonl'), { highWaterMark: 1 << 20 }));
+  const dedupe = new DuplicateTracker({ dir: temp, expectedRows: Math.ceil((options.inputBytes ?? 0) / 200) });
+  const spool = await RecordSpool.create(join(temp, 'values.spool'), COLUMNS);
+  const raw = new TextSink(createWriteStream(join(temp, 'raw.txt'), { highWaterMark: 1 << 20 }));
   const rejected = new TextSink(createWriteStream(join(temp, 'rejected.csv'), { highWaterMark: 1 << 20 }));
   await rejected.write(`\ufeff${csvLine([...reader.header, '_row', '_errors'])}`);
   try {
     for await (const batch of reader.batches()) {
-      let values = '';
       let cellsText = '';
       let rejectedText = '';
       for (const { rowNumber, cells } of batch) {
         counts.rows++;
-        if (cells.every((cell) => cell.trim() === '')) {
+        if (isBlankRow(cells)) {
           counts.blank++;
           continue;
         }
@@ -184,10 +211,10 @@ async function readIntoSpool(options: IngestOptions, temp: string, ingestedAt: n
         }
         dedupe.offer(row.record.org_id, row.record.submitted_at, counts.valid, rowNumber);
         counts.valid++;
-        values += `${JSON.stringify(toValues(row.record))}\n`;
-        cellsText += `${JSON.stringify([rowNumber, cells])}\n`;
+        spool.add(row.record);
+        cellsText += rawEntry(rowNumber, cells);
       }
-      await spool.write(values);
+      await spool.drain();
       await raw.write(cellsText);
       await rejected.write(rejectedText);
       options.onProgress?.({ bytes: -1, rows: counts.rows });
@@ -200,14 +227,6 @@ async function readIntoSpool(options: IngestOptions, temp: string, ingestedAt: n
   }
   const source = await reader.done();
   return { header, headerLength, source, counts, warnings, errors, dedupe };
-}
-
-/** The canonical values of a record in Parquet column order. */
-function toValues(record: CanonicalRecord): ParquetValue[] {
-  const values: ParquetValue[] = new Array(COLUMNS.length);
-  const fields = record as unknown as Record<string, ParquetValue>;
-  for (let i = 0; i < COLUMNS.length; i++) values[i] = fields[COLUMNS[i]!.name] ?? null;
-  return values;
 }
 
 /** A sortable, unique version name: the ingest time then a random suffix. */
@@ -259,23 +278,11 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
     const writer = new ParquetWriter(COLUMNS, async (chunk) => {
       if (!parquetStream.write(chunk)) await once(parquetStream, 'drain');
     });
-    let index = 0;
-    let rows: ParquetValue[][] = [];
-    const losers: { index: number; org: string }[] = [];
+    const outcome = await dedupe.finish();
     try {
-      for await (const line of readLines(join(temp, 'values.jsonl'))) {
-        const spoolIndex = index++;
-        if (dedupe.isLoser(spoolIndex)) {
-          losers.push({ index: spoolIndex, org: String((JSON.parse(line) as ParquetValue[])[ORG_ID_INDEX]) });
-          continue;
-        }
-        rows.push(JSON.parse(line) as ParquetValue[]);
-        if (rows.length >= 4096) {
-          await writer.appendRows(rows);
-          rows = [];
-        }
+      for await (const block of readSpool(join(temp, 'values.spool'), COLUMNS, (index) => outcome.isLoser(index))) {
+        if (block.rows > 0) await writer.appendColumns(block.columns, block.rows);
       }
-      if (rows.length) await writer.appendRows(rows);
       await writer.close();
       parquetStream.end();
     } catch (error) {
@@ -287,31 +294,29 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
 
     // Rows that lost to a newer submission of their organisation join rejected.csv, with their raw cells.
     const rejectedSink = new TextSink(createWriteStream(join(temp, 'rejected.csv'), { flags: 'a' }));
-    if (losers.length) {
-      let next = 0;
+    if (outcome.duplicates > 0) {
       let rawIndex = 0;
-      for await (const line of readLines(join(temp, 'raw.jsonl'))) {
-        const loser = losers[next];
-        if (!loser) break;
-        if (rawIndex++ !== loser.index) continue;
-        next++;
-        const [rowNumber, cells] = JSON.parse(line) as [number, string[]];
-        const kept = dedupe.keptRowOf(loser.org);
+      let left = outcome.duplicates;
+      for await (const entry of readRecords(join(temp, 'raw.txt'), RAW_END)) {
+        const loser = outcome.loser(rawIndex++);
+        if (loser === undefined) continue;
+        const [rowNumber, cells] = parseRawEntry(entry);
         const issue: RowIssue = {
           type: 'duplicate-row',
           rowNumber,
           fieldName: 'org_id',
-          cell: loser.org,
-          message: `ingest: row ${rowNumber} is a duplicate submission of organisation ${loser.org}; row ${kept} is kept (latest submitted_at, then the later row)`,
+          cell: loser.orgId,
+          message: `ingest: row ${rowNumber} is a duplicate submission of organisation ${loser.orgId}; row ${loser.keptRow} is kept (latest submitted_at, then the later row)`,
         };
         errors.add(issue);
         await rejectedSink.write(rejectedLine(cells, headerLength, rowNumber, [issue]));
+        if (--left === 0) break;
       }
     }
     await rejectedSink.close();
     errors.listed.sort((a, b) => (a.rowNumber ?? 0) - (b.rowNumber ?? 0));
-    const valid = counts.valid - losers.length;
-    const rejected = counts.invalid + losers.length;
+    const valid = counts.valid - outcome.duplicates;
+    const rejected = counts.invalid + outcome.duplicates;
 
     if (source.decodeErrors > 0) {
       warnings.add({

@@ -3,6 +3,9 @@
 // with the truth record for record, field for field. (The end-to-end test through `survey ingest` and the
 // lake lives with the pipeline's integration tests.)
 
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { TruthRecord } from '../../../../core/generate/index.ts';
@@ -28,7 +31,9 @@ async function readLikeIngest(bytes: Buffer, surveyId: string, wave: number, sou
     sourceFile,
     ingestedAt: 0,
   });
-  const dedupe = new DuplicateTracker();
+  const dir = await mkdtemp(join(tmpdir(), 'truth-dedupe-'));
+  // A small bucket size, so the duplicate rule runs over several spill files as on a large wave.
+  const dedupe = new DuplicateTracker({ dir, bucketRows: 256 });
   const spool: { rowNumber: number; record: TruthRecord | null; type?: string; fieldName?: string }[] = [];
   let rows = 0;
   let blank = 0;
@@ -50,10 +55,12 @@ async function readLikeIngest(bytes: Buffer, surveyId: string, wave: number, sou
     }
   }
   const source = await reader.done();
+  const outcome = await dedupe.finish();
+  await rm(dir, { recursive: true, force: true });
   const kept: TruthRecord[] = [];
   const rejected: { rowNumber: number; type: string; fieldName?: string }[] = [];
   spool.forEach((line, i) => {
-    if (line.record !== null && !dedupe.isLoser(i)) kept.push(line.record);
+    if (line.record !== null && !outcome.isLoser(i)) kept.push(line.record);
     else if (line.record !== null)
       rejected.push({ rowNumber: line.rowNumber, type: 'duplicate-row', fieldName: 'org_id' });
     else rejected.push({ rowNumber: line.rowNumber, type: line.type!, fieldName: line.fieldName });
