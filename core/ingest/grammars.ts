@@ -13,14 +13,17 @@ export type Parsed<T> = T | null | undefined;
 /** How many distinct raw cells a memoised look-up remembers; past that it folds every time (bounded memory). */
 const MEMO_LIMIT = 4096;
 
-/** Wraps a pure string function with a bounded cache keyed by the raw cell. */
+/** Stands for a cached `undefined` (unreadable), so a hit takes one Map look-up instead of get then has. */
+const UNREADABLE: unique symbol = Symbol('unreadable');
+
+/** Wraps a pure string function with a bounded cache keyed by the raw cell; once full, it stops adding. */
 function memoise<T>(compute: (raw: string) => T): (raw: string) => T {
-  const cache = new Map<string, T>();
+  const cache = new Map<string, T | typeof UNREADABLE>();
   return (raw) => {
     const hit = cache.get(raw);
-    if (hit !== undefined || cache.has(raw)) return hit as T;
+    if (hit !== undefined) return hit === UNREADABLE ? (undefined as T) : hit;
     const value = compute(raw);
-    if (cache.size < MEMO_LIMIT) cache.set(raw, value);
+    if (cache.size < MEMO_LIMIT) cache.set(raw, value === undefined ? UNREADABLE : value);
     return value;
   };
 }
@@ -169,6 +172,17 @@ const SEP_SPACE = 3;
 const sepAt: number[] = [];
 const sepKind: number[] = [];
 
+/** 10^0 to 10^22: the powers of ten a double holds exactly (Clinger's fast path, below). */
+const EXACT_POWERS_OF_TEN: readonly number[] = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/** The most digits a mantissa may have to be held exactly by a double (10^15 < 2^53). */
+const EXACT_DIGITS = 15;
+
+/** True when a separator kind may group thousands: a space-like character, a comma, a dot in decimal-comma surveys. */
+function thousandsAllowed(kind: number, decimalComma: boolean): boolean {
+  return kind === SEP_SPACE || kind === SEP_COMMA || (kind === SEP_DOT && decimalComma);
+}
+
 /**
  * Reads the numeric core text[start, end): digits with thousands separators and at most one decimal separator.
  * `power` is the multiplier's power of ten. Returns undefined when the core is not a well-formed number.
@@ -178,8 +192,17 @@ const sepKind: number[] = [];
  * group of a grouped number has one to three digits and does not start with 0, so "0,500" is a decimal comma
  * (fr-ess) rather than five hundred. Only the last separator can be a decimal one; it is a dot, or a comma in
  * decimal-comma surveys, and it must differ from the thousands separator ("1.234.5" is unreadable).
+ *
+ * `general` forces the decimal-string construction of the value (the reference the tests compare with).
  */
-function readCore(text: string, start: number, end: number, decimalComma: boolean, power: number): number | undefined {
+function readCore(
+  text: string,
+  start: number,
+  end: number,
+  decimalComma: boolean,
+  power: number,
+  general: boolean,
+): number | undefined {
   let count = 0;
   let afterDigit = false;
   for (let i = start; i < end; i++) {
@@ -199,37 +222,68 @@ function readCore(text: string, start: number, end: number, decimalComma: boolea
   }
   if (!afterDigit) return undefined;
 
-  let intText: string;
-  let fracText = '';
-  if (count === 0) {
-    intText = text.slice(start, end);
-  } else {
+  // Where the decimal separator is (-1: none); every other separator is a thousands one.
+  let decimalAt = -1;
+  if (count > 0) {
     const last = count - 1;
     const lastAt = sepAt[last]!;
     const lastKind = sepKind[last]!;
     const firstAt = sepAt[0]!;
     const firstLength = firstAt - start;
     const groupable = firstLength >= 1 && firstLength <= 3 && text.charCodeAt(start) !== DIGIT_0;
-    const allowed = (kind: number) => kind === SEP_SPACE || kind === SEP_COMMA || (kind === SEP_DOT && decimalComma);
     // Every separator but the last is a thousands separator, all of one kind, each followed by three digits.
     const thousandsKind = sepKind[0]!;
     if (count > 1) {
-      if (!groupable || !allowed(thousandsKind)) return undefined;
+      if (!groupable || !thousandsAllowed(thousandsKind, decimalComma)) return undefined;
       for (let k = 1; k < count; k++) {
         if ((k < last && sepKind[k] !== thousandsKind) || sepAt[k]! - sepAt[k - 1]! !== 4) return undefined;
       }
     }
     const lastGroup = end - lastAt - 1;
     const lastIsThousands =
-      lastGroup === 3 && groupable && allowed(lastKind) && (count === 1 || lastKind === thousandsKind);
-    if (lastIsThousands) {
-      intText = removeSeparators(text, start, end, count);
-    } else {
+      lastGroup === 3 &&
+      groupable &&
+      thousandsAllowed(lastKind, decimalComma) &&
+      (count === 1 || lastKind === thousandsKind);
+    if (!lastIsThousands) {
       const decimal = lastKind === SEP_DOT || (lastKind === SEP_COMMA && decimalComma);
       if (!decimal || (count > 1 && lastKind === thousandsKind)) return undefined;
-      intText = count === 1 ? text.slice(start, lastAt) : removeSeparators(text, start, lastAt, last);
-      fracText = text.slice(lastAt + 1, end);
+      decimalAt = lastAt;
     }
+  }
+  const digits = end - start - count;
+  const exponent = power - (decimalAt < 0 ? 0 : end - decimalAt - 1);
+  if (!general && digits <= EXACT_DIGITS && exponent >= -22 && exponent <= 22) {
+    // Clinger's fast path: the mantissa and 10^|exponent| are exact doubles, so one IEEE multiplication or
+    // division rounds the exact decimal value once, to nearest, as Number() of its decimal string does.
+    let mantissa = 0;
+    for (let i = start; i < end; i++) {
+      const digit = text.charCodeAt(i) - DIGIT_0;
+      if (digit >= 0 && digit <= 9) mantissa = mantissa * 10 + digit;
+    }
+    return exponent >= 0 ? mantissa * EXACT_POWERS_OF_TEN[exponent]! : mantissa / EXACT_POWERS_OF_TEN[-exponent]!;
+  }
+  return decimalString(text, start, end, count, decimalAt, power);
+}
+
+/** The value of a classified core built as a decimal string ("1,2 M€" is the literal 12e5): exact, allocating. */
+function decimalString(
+  text: string,
+  start: number,
+  end: number,
+  count: number,
+  decimalAt: number,
+  power: number,
+): number | undefined {
+  let intText: string;
+  let fracText = '';
+  if (count === 0) {
+    intText = text.slice(start, end);
+  } else if (decimalAt < 0) {
+    intText = removeSeparators(text, start, end, count);
+  } else {
+    intText = count === 1 ? text.slice(start, decimalAt) : removeSeparators(text, start, decimalAt, count - 1);
+    fracText = text.slice(decimalAt + 1, end);
   }
   if (power === 0 && fracText === '' && intText.length <= 15) return Number(intText);
   // Decimal-string arithmetic: "1,2 M€" is the literal 12e5, which Number() rounds correctly, so no float noise.
@@ -262,7 +316,13 @@ function skipSpaceBackward(text: string, start: number, end: number): number {
 }
 
 /** Reads text[start, end), already trimmed, as a number with its currency, multiplier, sign and percent. */
-function readNumber(text: string, start: number, end: number, opts: NumberOptions): number | undefined {
+function readNumber(
+  text: string,
+  start: number,
+  end: number,
+  opts: NumberOptions,
+  general: boolean,
+): number | undefined {
   const tokens =
     opts.currency === undefined
       ? DEFAULT_CURRENCY_TOKENS
@@ -317,7 +377,7 @@ function readNumber(text: string, start: number, end: number, opts: NumberOption
   }
   if (start >= end) return undefined;
   if ((currency && unit !== undefined && unit !== 'amount') || (power !== 0 && unit === 'percent')) return undefined;
-  const value = readCore(text, start, end, opts.decimalComma, power);
+  const value = readCore(text, start, end, opts.decimalComma, power, general);
   if (value === undefined) return undefined;
   return negative && value !== 0 ? -value : value;
 }
@@ -345,7 +405,22 @@ export function parseNumber(raw: string, opts: NumberOptions): Parsed<number> {
     }
     if (i === end) return value;
   }
-  const value = readNumber(raw, start, end, opts);
+  const value = readNumber(raw, start, end, opts, false);
+  if (value !== undefined) return value;
+  return isNumberNullWord(raw.slice(start, end)) ? null : undefined;
+}
+
+/**
+ * parseNumber without its fast paths: every value is built as a decimal string and converted by Number().
+ * @internal The reference the tests hold parseNumber's fast paths to; not for production use.
+ */
+export function parseNumberGeneral(raw: string, opts: NumberOptions): Parsed<number> {
+  let start = 0;
+  let end = raw.length;
+  while (start < end && isSpace(raw.charCodeAt(start))) start++;
+  while (end > start && isSpace(raw.charCodeAt(end - 1))) end--;
+  if (start === end) return null;
+  const value = readNumber(raw, start, end, opts, true);
   if (value !== undefined) return value;
   return isNumberNullWord(raw.slice(start, end)) ? null : undefined;
 }
@@ -453,6 +528,89 @@ function epochMs(
  * Impossible dates (31/02/2023) are undefined; null words as for numbers.
  */
 export function parseTimestamp(raw: string): Parsed<number> {
+  const fast = readCommonTimestamp(raw);
+  return fast === null ? parseTimestampGeneral(raw) : fast;
+}
+
+/** Two ASCII digits at text[at, at+2) as a number, or -1 (which no caller accepts). */
+function twoDigits(text: string, at: number): number {
+  const tens = text.charCodeAt(at) - DIGIT_0;
+  const units = text.charCodeAt(at + 1) - DIGIT_0;
+  return tens >= 0 && tens <= 9 && units >= 0 && units <= 9 ? tens * 10 + units : -1;
+}
+
+/**
+ * The fast path of parseTimestamp for the fixed-width shapes survey tools export: `yyyy-mm-dd`, `yyyy-mm-dd` +
+ * T, t or space + `hh:mm[:ss]`, then `Z`/`z` or `+hh:mm`/`-hh:mm` after seconds; `dd/mm/yyyy` with optional
+ * ` hh:mm[:ss]`. It reads them with the general path's arithmetic (epochMs, the same offset sum), so the result
+ * is the same; null means "not one of these shapes, ask the general path". No trimming is needed: every
+ * shape starts with a digit and ends with a digit or Z.
+ */
+function readCommonTimestamp(text: string): number | undefined | null {
+  const length = text.length;
+  if (length < 10) return null;
+  if (text.charCodeAt(4) === 45 /* - */) {
+    if (text.charCodeAt(7) !== 45) return null;
+    const year = fourDigits(text, 0);
+    const month = twoDigits(text, 5);
+    const day = twoDigits(text, 8);
+    if (year < 0 || month < 0 || day < 0) return null;
+    let hour = 0;
+    let minute = 0;
+    let second = 0;
+    let offset = 0;
+    if (length > 10) {
+      const t = text.charCodeAt(10);
+      if ((t !== 84 /* T */ && t !== 116 /* t */ && t !== 32) || text.charCodeAt(13) !== 58 /* : */) return null;
+      hour = twoDigits(text, 11);
+      minute = twoDigits(text, 14);
+      if (hour < 0 || minute < 0) return null;
+      if (length > 16) {
+        if (length < 19 || text.charCodeAt(16) !== 58) return null;
+        second = twoDigits(text, 17);
+        if (second < 0) return null;
+        if (length === 20) {
+          const z = text.charCodeAt(19);
+          if (z !== 90 /* Z */ && z !== 122 /* z */) return null;
+        } else if (length === 25) {
+          const sign = text.charCodeAt(19);
+          if ((sign !== 43 && sign !== 45) || text.charCodeAt(22) !== 58) return null; // + or -
+          const hours = twoDigits(text, 20);
+          const minutes = twoDigits(text, 23);
+          if (hours < 0 || minutes < 0) return null;
+          // As offsetMs: an impossible offset makes the cell unreadable.
+          if (hours > 23 || minutes > 59) return undefined;
+          offset = (sign === 45 ? -1 : 1) * (hours * 60 + minutes) * 60_000;
+        } else if (length !== 19) {
+          return null;
+        }
+      }
+    }
+    const local = epochMs(year, month, day, hour, minute, second, 0);
+    // The general path's sum, with its fraction of 0 ms, so even the sign of a zero is the same.
+    return local === undefined ? undefined : local + 0 - offset;
+  }
+  if (text.charCodeAt(2) !== 47 /* / */ || text.charCodeAt(5) !== 47) return null;
+  const day = twoDigits(text, 0);
+  const month = twoDigits(text, 3);
+  const year = fourDigits(text, 6);
+  if (day < 0 || month < 0 || year < 0) return null;
+  if (length === 10) return epochMs(year, month, day, 0, 0, 0, 0);
+  if (text.charCodeAt(10) !== 32 || text.charCodeAt(13) !== 58) return null;
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  if (hour < 0 || minute < 0) return null;
+  if (length === 16) return epochMs(year, month, day, hour, minute, 0, 0);
+  if (length !== 19 || text.charCodeAt(16) !== 58) return null;
+  const second = twoDigits(text, 17);
+  return second < 0 ? null : epochMs(year, month, day, hour, minute, second, 0);
+}
+
+/**
+ * parseTimestamp without its fast path: the anchored regular expressions.
+ * @internal The reference the tests hold parseTimestamp's fast path to; not for production use.
+ */
+export function parseTimestampGeneral(raw: string): Parsed<number> {
   const text = raw.trim();
   if (text === '') return null;
   const iso = ISO_PATTERN.exec(text);
