@@ -101,46 +101,6 @@ class TextSink {
   }
 }
 
-/** The records of a text file ended by `separator`, read as the consumer asks (backpressure, unlike readline). */
-async function* readRecords(path: string, separator: string): AsyncGenerator<string> {
-  let carry = '';
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-    const text = carry + (chunk as string);
-    let start = 0;
-    for (let end = text.indexOf(separator); end >= 0; end = text.indexOf(separator, start)) {
-      yield text.slice(start, end);
-      start = end + 1;
-    }
-    carry = text.slice(start);
-  }
-  if (carry) yield carry;
-}
-
-// The raw-cells side file: one entry per valid row, needed only for the rows that later lose to a newer submission
-// of their organisation. An entry is the row number and the cells joined by the unit separator U+001F, ended by
-// the record separator U+001E; the rare row whose own text holds either character is written as JSON instead,
-// after U+0002 (JSON escapes every control character, so it never holds U+001E).
-const RAW_CELL = '\u001f';
-const RAW_END = '\u001e';
-const RAW_JSON = '\u0002';
-
-/** The raw-file entry of one row. */
-function rawEntry(rowNumber: number, cells: readonly string[]): string {
-  const joined = cells.join(RAW_CELL);
-  let separators = 0;
-  for (let at = joined.indexOf(RAW_CELL); at !== -1; at = joined.indexOf(RAW_CELL, at + 1)) separators++;
-  if (separators === cells.length - 1 && joined.indexOf(RAW_END) === -1)
-    return `${rowNumber}${RAW_CELL}${joined}${RAW_END}`;
-  return `${RAW_JSON}${JSON.stringify([rowNumber, cells])}${RAW_END}`;
-}
-
-/** The row number and cells of a raw-file entry. */
-function parseRawEntry(entry: string): [number, string[]] {
-  if (entry.startsWith(RAW_JSON)) return JSON.parse(entry.slice(RAW_JSON.length)) as [number, string[]];
-  const cells = entry.split(RAW_CELL);
-  return [Number(cells.shift()), cells];
-}
-
 /** Whether every cell of a row is empty or white space (the first character settles almost every cell). */
 function isBlankRow(cells: readonly string[]): boolean {
   for (const cell of cells) {
@@ -162,8 +122,8 @@ function rejectedLine(cells: readonly string[], headerLength: number, rowNumber:
 
 /**
  * Pass one: reads and normalises every row. Rejected rows go straight to rejected.csv; valid rows go to the
- * spool (their canonical values, typed, column by column) and their raw cells to a side file, needed only for
- * rows that later lose to a newer submission of the same organisation.
+ * spool (their canonical values, typed, column by column, with their raw cells, needed only for rows that later
+ * lose to a newer submission of the same organisation).
  */
 async function readIntoSpool(options: IngestOptions, temp: string, ingestedAt: number) {
   const survey = getSurvey(options.survey);
@@ -188,12 +148,10 @@ async function readIntoSpool(options: IngestOptions, temp: string, ingestedAt: n
   // About 200 bytes a row is the low end of real exports, so this over- rather than under-estimates.
   const dedupe = new DuplicateTracker({ dir: temp, expectedRows: Math.ceil((options.inputBytes ?? 0) / 200) });
   const spool = await RecordSpool.create(join(temp, 'values.spool'), COLUMNS);
-  const raw = new TextSink(createWriteStream(join(temp, 'raw.txt'), { highWaterMark: 1 << 20 }));
   const rejected = new TextSink(createWriteStream(join(temp, 'rejected.csv'), { highWaterMark: 1 << 20 }));
   await rejected.write(`\ufeff${csvLine([...reader.header, '_row', '_errors'])}`);
   try {
     for await (const batch of reader.batches()) {
-      let cellsText = '';
       let rejectedText = '';
       for (const { rowNumber, cells } of batch) {
         counts.rows++;
@@ -211,16 +169,14 @@ async function readIntoSpool(options: IngestOptions, temp: string, ingestedAt: n
         }
         dedupe.offer(row.record.org_id, row.record.submitted_at, counts.valid, rowNumber);
         counts.valid++;
-        spool.add(row.record);
-        cellsText += rawEntry(rowNumber, cells);
+        spool.add(row.record, rowNumber, cells);
       }
       await spool.drain();
-      await raw.write(cellsText);
       await rejected.write(rejectedText);
       options.onProgress?.({ bytes: -1, rows: counts.rows });
     }
   } finally {
-    await Promise.all([spool.close(), raw.close(), rejected.close()]);
+    await Promise.all([spool.close(), rejected.close()]);
   }
   if (counts.rows === 0) {
     throw new IngestError('ingest: the file has a header but no data rows; nothing was ingested');
@@ -279,9 +235,29 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
       if (!parquetStream.write(chunk)) await once(parquetStream, 'drain');
     });
     const outcome = await dedupe.finish();
+    // Rows that lost to a newer submission of their organisation join rejected.csv, with their raw cells.
+    let losers = '';
+    const onLoser = (spoolIndex: number, rowNumber: number, cells: string[]) => {
+      const loser = outcome.loser(spoolIndex);
+      if (loser === undefined)
+        throw new Error(`ingest: spool row ${spoolIndex} lost, but the duplicate rule has no record of it`);
+      const issue: RowIssue = {
+        type: 'duplicate-row',
+        rowNumber,
+        fieldName: 'org_id',
+        cell: loser.orgId,
+        message: `ingest: row ${rowNumber} is a duplicate submission of organisation ${loser.orgId}; row ${loser.keptRow} is kept (latest submitted_at, then the later row)`,
+      };
+      errors.add(issue);
+      losers += rejectedLine(cells, headerLength, rowNumber, [issue]);
+    };
+    const rejectedSink = new TextSink(createWriteStream(join(temp, 'rejected.csv'), { flags: 'a' }));
     try {
-      for await (const block of readSpool(join(temp, 'values.spool'), COLUMNS, (index) => outcome.isLoser(index))) {
+      const spooled = readSpool(join(temp, 'values.spool'), COLUMNS, (index) => outcome.isLoser(index), onLoser);
+      for await (const block of spooled) {
         if (block.rows > 0) await writer.appendColumns(block.columns, block.rows);
+        await rejectedSink.write(losers);
+        losers = '';
       }
       await writer.close();
       parquetStream.end();
@@ -290,28 +266,6 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
       throw error;
     } finally {
       await parquetUpload;
-    }
-
-    // Rows that lost to a newer submission of their organisation join rejected.csv, with their raw cells.
-    const rejectedSink = new TextSink(createWriteStream(join(temp, 'rejected.csv'), { flags: 'a' }));
-    if (outcome.duplicates > 0) {
-      let rawIndex = 0;
-      let left = outcome.duplicates;
-      for await (const entry of readRecords(join(temp, 'raw.txt'), RAW_END)) {
-        const loser = outcome.loser(rawIndex++);
-        if (loser === undefined) continue;
-        const [rowNumber, cells] = parseRawEntry(entry);
-        const issue: RowIssue = {
-          type: 'duplicate-row',
-          rowNumber,
-          fieldName: 'org_id',
-          cell: loser.orgId,
-          message: `ingest: row ${rowNumber} is a duplicate submission of organisation ${loser.orgId}; row ${loser.keptRow} is kept (latest submitted_at, then the later row)`,
-        };
-        errors.add(issue);
-        await rejectedSink.write(rejectedLine(cells, headerLength, rowNumber, [issue]));
-        if (--left === 0) break;
-      }
     }
     await rejectedSink.close();
     errors.listed.sort((a, b) => (a.rowNumber ?? 0) - (b.rowNumber ?? 0));

@@ -2,7 +2,9 @@
 // organisation has been read, so valid rows wait on disk until the end of the file. They wait in the Parquet
 // writer's own typed form: blocks of rows, column by column (validity bytes, Int32/Float64 values, booleans as
 // bytes, strings as UTF-8 with offsets), so pass one writes no text per row and pass two hands typed arrays to
-// ParquetWriter.appendColumns without making a JS value per cell.
+// ParquetWriter.appendColumns without making a JS value per cell. Each row's raw cells ride along in the same
+// block (UTF-8, cells separated by U+001F), because a row that later loses to a newer submission of its
+// organisation goes to rejected.csv with its original cells; they are decoded only for those rows.
 import { type FileHandle, open } from 'node:fs/promises';
 import { type ColumnData, columnDataKind, type ParquetColumn } from '../parquet/index.ts';
 
@@ -134,9 +136,91 @@ class ColumnBuilder {
   }
 }
 
+/** A row's raw cells, when some cell holds the separator itself: JSON (which escapes it) after this byte. */
+const RAW_JSON = 0x02;
+const RAW_SEPARATOR = 0x1f;
+
+/** The row numbers and raw cells of the rows of the block being filled: UTF-8, cells separated by U+001F. */
+class RawBuilder {
+  readonly rowNumbers: Int32Array;
+  readonly offsets: Uint32Array;
+  bytes: Uint8Array;
+
+  constructor(capacity: number) {
+    this.rowNumbers = new Int32Array(capacity);
+    this.offsets = new Uint32Array(capacity + 1);
+    this.bytes = new Uint8Array(capacity * 256);
+  }
+
+  /** Puts row `r`'s cells. ASCII is copied by a plain loop that also looks for the separator, for free. */
+  put(r: number, rowNumber: number, cells: readonly string[]): void {
+    this.rowNumbers[r] = rowNumber;
+    const start = this.offsets[r] as number;
+    let p = start;
+    let clash = false;
+    for (let j = 0; j < cells.length; j++) {
+      const cell = cells[j] as string;
+      const len = cell.length;
+      if (p + len * 3 + 1 > this.bytes.length) this.grow(p + len * 3 + 1);
+      const bytes = this.bytes;
+      if (j > 0) bytes[p++] = RAW_SEPARATOR;
+      let k = 0;
+      for (; k < len; k++) {
+        const c = cell.charCodeAt(k);
+        if (c >= 0x80) break;
+        if (c === RAW_SEPARATOR) clash = true;
+        bytes[p++] = c;
+      }
+      if (k < len) {
+        const rest = cell.slice(k);
+        if (rest.indexOf('\u001f') !== -1) clash = true;
+        p += utf8.encodeInto(rest, bytes.subarray(p)).written;
+      }
+    }
+    if (clash) {
+      const json = utf8.encode(JSON.stringify(cells));
+      if (start + 1 + json.length > this.bytes.length) this.grow(start + 1 + json.length);
+      this.bytes[start] = RAW_JSON;
+      this.bytes.set(json, start + 1);
+      p = start + 1 + json.length;
+    }
+    this.offsets[r + 1] = p;
+  }
+
+  private grow(need: number): void {
+    let size = this.bytes.length * 2;
+    while (size < need) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.bytes);
+    this.bytes = next;
+  }
+
+  size(rows: number): number {
+    return pad8(rows * 4) + pad8((rows + 1) * 4) + pad8(this.offsets[rows] as number);
+  }
+
+  writeTo(out: Uint8Array, at: number, rows: number): number {
+    out.set(new Uint8Array(this.rowNumbers.buffer, 0, rows * 4), at);
+    at += pad8(rows * 4);
+    out.set(new Uint8Array(this.offsets.buffer, 0, (rows + 1) * 4), at);
+    at += pad8((rows + 1) * 4);
+    out.set(this.bytes.subarray(0, this.offsets[rows] as number), at);
+    return at + pad8(this.offsets[rows] as number);
+  }
+}
+
+const decoder = new TextDecoder();
+
+/** The cells of one row's raw bytes (as RawBuilder wrote them). */
+function decodeRaw(bytes: Uint8Array): string[] {
+  if (bytes.length > 0 && bytes[0] === RAW_JSON) return JSON.parse(decoder.decode(bytes.subarray(1))) as string[];
+  return decoder.decode(bytes).split('\u001f');
+}
+
 /** Writes validated records to a spool file in blocks. add() is synchronous; await drain() now and then. */
 export class RecordSpool {
   private readonly builders: ColumnBuilder[];
+  private readonly raw: RawBuilder;
   private readonly names: string[];
   private rows = 0;
   private total = 0;
@@ -149,6 +233,7 @@ export class RecordSpool {
     private readonly blockRows: number,
   ) {
     this.builders = columns.map((column) => new ColumnBuilder(column, blockRows));
+    this.raw = new RawBuilder(blockRows);
     this.names = columns.map((column) => column.name);
   }
 
@@ -166,12 +251,13 @@ export class RecordSpool {
     return this.total;
   }
 
-  /** Appends one record: its value of each column, by the column's name. */
-  add(record: Readonly<Record<string, unknown>>): void {
+  /** Appends one record (its value of each column, by the column's name), its row number and its raw cells. */
+  add(record: Readonly<Record<string, unknown>>, rowNumber: number, cells: readonly string[]): void {
     const r = this.rows;
     const builders = this.builders;
     const names = this.names;
     for (let j = 0; j < builders.length; j++) (builders[j] as ColumnBuilder).put(r, record[names[j] as string]);
+    this.raw.put(r, rowNumber, cells);
     this.total++;
     if (++this.rows === this.blockRows) this.seal();
   }
@@ -193,7 +279,7 @@ export class RecordSpool {
 
   private seal(): void {
     const rows = this.rows;
-    let size = HEADER_BYTES;
+    let size = HEADER_BYTES + this.raw.size(rows);
     for (const builder of this.builders) size += builder.size(rows);
     const block = new Uint8Array(size);
     const header = new DataView(block.buffer);
@@ -201,6 +287,7 @@ export class RecordSpool {
     header.setUint32(4, size, true);
     let at = HEADER_BYTES;
     for (const builder of this.builders) at = builder.writeTo(block, at, rows);
+    this.raw.writeTo(block, at, rows);
     this.rows = 0;
     const position = this.position;
     this.position += size;
@@ -267,13 +354,14 @@ function compact(column: ColumnData, keep: Uint8Array, rows: number): void {
 }
 
 /**
- * Reads a spool back block by block, taking out the rows `isLoser` names (by spool index) in place. Each block
- * is valid until the next one is asked for.
+ * Reads a spool back block by block, taking out the rows `isLoser` names (by spool index) in place and handing
+ * each one's raw cells to `onLoser` first. Each block is valid until the next one is asked for.
  */
 export async function* readSpool(
   path: string,
   columns: readonly ParquetColumn[],
   isLoser: (spoolIndex: number) => boolean,
+  onLoser: (spoolIndex: number, rowNumber: number, cells: string[]) => void = () => undefined,
 ): AsyncGenerator<SpoolBlock> {
   const kinds = columns.map((column) => columnDataKind(column.type));
   const handle = await open(path, 'r');
@@ -301,6 +389,10 @@ export async function* readSpool(
         data.push(column);
         at = next;
       }
+      const rowNumbers = new Int32Array(buffer, at, rows);
+      at += pad8(rows * 4);
+      const rawOffsets = new Uint32Array(buffer, at, rows + 1);
+      const rawBytes = new Uint8Array(buffer, at + pad8((rows + 1) * 4), rawOffsets[rows] as number);
       let kept = rows;
       let keep: Uint8Array | undefined;
       for (let i = 0; i < rows; i++) {
@@ -308,6 +400,7 @@ export async function* readSpool(
         keep ??= new Uint8Array(rows).fill(1);
         keep[i] = 0;
         kept--;
+        onLoser(first + i, rowNumbers[i] as number, decodeRaw(rawBytes.subarray(rawOffsets[i], rawOffsets[i + 1])));
       }
       if (keep) for (const column of data) compact(column, keep, rows);
       yield { first, rows: kept, columns: data };

@@ -37,6 +37,12 @@ function valueAt(column: ColumnData, i: number): unknown {
   }
 }
 
+/** Raw cells as a CSV row may hold them, including the spool's own separator U+001F now and then. */
+const cells = fc.array(fc.oneof(fc.string(), fc.constantFrom('', 'a\u001fb', '\u001f', 'é\u001f', '日本語', ' x ')), {
+  minLength: 1,
+  maxLength: 6,
+});
+
 const record = fc.record({
   s: fc.option(fc.oneof(fc.string(), fc.constantFrom('', 'héllo', '日本語 😀', 'x'.repeat(200)))),
   i: fc.option(fc.integer({ min: -2147483648, max: 2147483647 })),
@@ -46,26 +52,29 @@ const record = fc.record({
 });
 
 describe('RecordSpool and readSpool', () => {
-  it('give back every record that did not lose, in order, with its values exact', async () => {
+  it('give back every record that did not lose, in order, with its values exact, and the raw cells of those that did', async () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.array(record, { maxLength: 200 }),
+        fc.array(fc.tuple(record, cells), { maxLength: 200 }),
         fc.integer({ min: 1, max: 50 }),
         fc.func(fc.boolean()),
-        async (records, blockRows, loses) => {
+        async (rows, blockRows, loses) => {
+          const records = rows.map(([r]) => r);
           const path = join(dir, `spool-${run++}`);
           const spool = await RecordSpool.create(path, COLUMNS, blockRows);
-          for (const r of records) {
-            spool.add(r);
+          for (const [index, [r, raw]] of rows.entries()) {
+            spool.add(r, index + 2, raw);
             await spool.drain();
           }
           await spool.close();
           expect(spool.count).toBe(records.length);
           const isLoser = (index: number) => loses(index);
           const back: unknown[] = [];
+          const lost: [number, number, string[]][] = [];
           let next = 0;
-          for await (const block of readSpool(path, COLUMNS, isLoser)) {
+          const onLoser = (index: number, rowNumber: number, raw: string[]) => lost.push([index, rowNumber, raw]);
+          for await (const block of readSpool(path, COLUMNS, isLoser, onLoser)) {
             expect(block.first).toBe(next);
             next += Math.min(blockRows, records.length - next);
             for (let i = 0; i < block.rows; i++) {
@@ -78,6 +87,10 @@ describe('RecordSpool and readSpool', () => {
             .filter((_, index) => !isLoser(index))
             .map((r) => ({ ...r, s: r.s === null ? null : decoder.decode(new TextEncoder().encode(r.s)) }));
           expect(back).toEqual(expected);
+          const utf8 = (text: string) => decoder.decode(new TextEncoder().encode(text));
+          expect(lost).toEqual(
+            rows.flatMap(([, raw], index) => (isLoser(index) ? [[index, index + 2, raw.map(utf8)]] : [])),
+          );
         },
       ),
       { numRuns: 100 },
@@ -86,7 +99,7 @@ describe('RecordSpool and readSpool', () => {
 
   it('refuses a value of the wrong type for its column', async () => {
     const spool = await RecordSpool.create(join(dir, 'bad'), COLUMNS);
-    expect(() => spool.add({ s: 'a', i: 'one', f: 1, b: true, t: 0 })).toThrow(
+    expect(() => spool.add({ s: 'a', i: 'one', f: 1, b: true, t: 0 }, 2, ['a'])).toThrow(
       /spool: column "i" \(int32\) expects a int32 value, got string one/,
     );
     await spool.close();
