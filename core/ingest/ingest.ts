@@ -255,7 +255,7 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
     try {
       const spooled = readSpool(join(temp, 'values.spool'), COLUMNS, (index) => outcome.isLoser(index), onLoser);
       for await (const block of spooled) {
-        if (block.rows > 0) await writer.appendColumns(block.columns, block.rows);
+        for (const [start, end] of block.kept) await writer.appendColumns(block.columns, start, end);
         await rejectedSink.write(losers);
         losers = '';
       }

@@ -296,12 +296,13 @@ export class RecordSpool {
   }
 }
 
-/** One block read back: `first` is the spool index of its first row, before losers were taken out. */
+/** One block read back: rows [0..rows) of `columns`, the first being spool index `first`. */
 export interface SpoolBlock {
   readonly first: number;
-  /** Rows in the block after losers were taken out. */
   readonly rows: number;
   readonly columns: ColumnData[];
+  /** The kept rows as [start, end) ranges, in order: the block less the rows that lost. */
+  readonly kept: readonly (readonly [number, number])[];
 }
 
 /** Views one column of a block read into `buffer` at `at`; returns the column and where the next one starts. */
@@ -324,38 +325,9 @@ function viewColumn(kind: ColumnData['kind'], buffer: ArrayBuffer, at: number, r
   }
 }
 
-/** Moves the kept rows of one column to the front, in place (every write lands at or before its read). */
-function compact(column: ColumnData, keep: Uint8Array, rows: number): void {
-  const valid = column.valid;
-  let k = 0;
-  if (column.kind === 'utf8') {
-    const { offsets, bytes } = column;
-    let out = 0;
-    for (let i = 0; i < rows; i++) {
-      if (keep[i] === 0) continue;
-      const from = offsets[i] as number;
-      const to = offsets[i + 1] as number;
-      if (out !== from) bytes.copyWithin(out, from, to);
-      valid[k] = valid[i] as number;
-      offsets[k] = out;
-      out += to - from;
-      k++;
-    }
-    offsets[k] = out;
-    return;
-  }
-  const values = column.values;
-  for (let i = 0; i < rows; i++) {
-    if (keep[i] === 0) continue;
-    valid[k] = valid[i] as number;
-    values[k] = values[i] as number;
-    k++;
-  }
-}
-
 /**
- * Reads a spool back block by block, taking out the rows `isLoser` names (by spool index) in place and handing
- * each one's raw cells to `onLoser` first. Each block is valid until the next one is asked for.
+ * Reads a spool back block by block, with the kept rows as ranges around the rows `isLoser` names (by spool
+ * index), whose raw cells go to `onLoser`. Each block is valid until the next one is asked for.
  */
 export async function* readSpool(
   path: string,
@@ -393,17 +365,16 @@ export async function* readSpool(
       at += pad8(rows * 4);
       const rawOffsets = new Uint32Array(buffer, at, rows + 1);
       const rawBytes = new Uint8Array(buffer, at + pad8((rows + 1) * 4), rawOffsets[rows] as number);
-      let kept = rows;
-      let keep: Uint8Array | undefined;
+      const kept: [number, number][] = [];
+      let from = 0;
       for (let i = 0; i < rows; i++) {
         if (!isLoser(first + i)) continue;
-        keep ??= new Uint8Array(rows).fill(1);
-        keep[i] = 0;
-        kept--;
+        if (i > from) kept.push([from, i]);
+        from = i + 1;
         onLoser(first + i, rowNumbers[i] as number, decodeRaw(rawBytes.subarray(rawOffsets[i], rawOffsets[i + 1])));
       }
-      if (keep) for (const column of data) compact(column, keep, rows);
-      yield { first, rows: kept, columns: data };
+      if (rows > from) kept.push([from, rows]);
+      yield { first, rows, columns: data, kept };
       first += rows;
     }
   } finally {

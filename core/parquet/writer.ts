@@ -139,10 +139,11 @@ export class ParquetWriter {
   }
 
   /**
-   * Appends `rows` rows given column by column in typed form (ColumnData, one per column, in column order): the
-   * same file, byte for byte, as appendRows with the same values, without a JS value per cell. Await each call.
+   * Appends rows [start..end) given column by column in typed form (ColumnData, one per column, in column order):
+   * the same file, byte for byte, as appendRows with the same values, without a JS value per cell. A range lets a
+   * caller skip rows without copying the rest. Await each call.
    */
-  async appendColumns(data: readonly ColumnData[], rows: number): Promise<void> {
+  async appendColumns(data: readonly ColumnData[], start: number, end: number): Promise<void> {
     if (this.closed) throw new Error('parquet: appendColumns called after close');
     this.assertUsable();
     try {
@@ -150,14 +151,14 @@ export class ParquetWriter {
       if (data.length !== width) {
         throw new Error(`parquet: appendColumns got ${data.length} columns, expected ${width} (one per column)`);
       }
-      let i = 0;
-      while (i < rows) {
-        const end = Math.min(rows, i + SLICE, i + this.capacity - this.groupRows);
+      let i = start;
+      while (i < end) {
+        const to = Math.min(end, i + SLICE, i + this.capacity - this.groupRows);
         const rowBase = this.rows;
         for (let j = 0; j < width; j++)
-          (this.buffers[j] as ColumnBuffer).appendData(data[j] as ColumnData, i, end, rowBase);
-        this.groupRows += end - i;
-        i = end;
+          (this.buffers[j] as ColumnBuffer).appendData(data[j] as ColumnData, i, to, rowBase);
+        this.groupRows += to - i;
+        i = to;
         if (this.groupRows >= this.capacity || this.variableBytes() >= this.rowGroupBytes) await this.flushRowGroup();
       }
     } catch (error) {

@@ -76,9 +76,15 @@ describe('RecordSpool and readSpool', () => {
           const onLoser = (index: number, rowNumber: number, raw: string[]) => lost.push([index, rowNumber, raw]);
           for await (const block of readSpool(path, COLUMNS, isLoser, onLoser)) {
             expect(block.first).toBe(next);
-            next += Math.min(blockRows, records.length - next);
-            for (let i = 0; i < block.rows; i++) {
-              back.push(Object.fromEntries(COLUMNS.map((c, j) => [c.name, valueAt(block.columns[j]!, i)])));
+            expect(block.rows).toBe(Math.min(blockRows, records.length - next));
+            next += block.rows;
+            let previousEnd = 0;
+            for (const [start, end] of block.kept) {
+              expect(start).toBeGreaterThanOrEqual(previousEnd);
+              previousEnd = end;
+              for (let i = start; i < end; i++) {
+                back.push(Object.fromEntries(COLUMNS.map((c, j) => [c.name, valueAt(block.columns[j]!, i)])));
+              }
             }
           }
           expect(next).toBe(records.length);
