@@ -16,14 +16,40 @@ const MEMO_LIMIT = 4096;
 /** Stands for a cached `undefined` (unreadable), so a hit takes one Map look-up instead of get then has. */
 const UNREADABLE: unique symbol = Symbol('unreadable');
 
-/** Wraps a pure string function with a bounded cache keyed by the raw cell; once full, it stops adding. */
+/** The longest cell packed into a small-integer key by memoise: 1 then 7 bits a character stays below 2^29. */
+const PACKED_LENGTH = 4;
+
+/**
+ * Wraps a pure string function with bounded caches keyed by the raw cell; once full, they stop adding. Short
+ * ASCII cells ("Yes", "no", "x", "CIC"), the most common answers, are keyed by their characters packed into a
+ * small integer, which skips hashing a fresh string; the others by the string itself.
+ */
 function memoise<T>(compute: (raw: string) => T): (raw: string) => T {
-  const cache = new Map<string, T | typeof UNREADABLE>();
+  const byText = new Map<string, T | typeof UNREADABLE>();
+  const byPacked = new Map<number, T | typeof UNREADABLE>();
   return (raw) => {
-    const hit = cache.get(raw);
+    let packed = -1;
+    if (raw.length <= PACKED_LENGTH) {
+      // A leading 1, then each character as a base-128 digit: one key per string, so none can collide.
+      packed = 1;
+      for (let i = 0; i < raw.length; i++) {
+        const code = raw.charCodeAt(i);
+        if (code >= 128) {
+          packed = -1;
+          break;
+        }
+        packed = packed * 128 + code;
+      }
+    }
+    const hit = packed < 0 ? byText.get(raw) : byPacked.get(packed);
     if (hit !== undefined) return hit === UNREADABLE ? (undefined as T) : hit;
     const value = compute(raw);
-    if (cache.size < MEMO_LIMIT) cache.set(raw, value === undefined ? UNREADABLE : value);
+    const stored = value === undefined ? UNREADABLE : value;
+    if (packed < 0) {
+      if (byText.size < MEMO_LIMIT) byText.set(raw, stored);
+    } else if (byPacked.size < MEMO_LIMIT) {
+      byPacked.set(packed, stored);
+    }
     return value;
   };
 }
