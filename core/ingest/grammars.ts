@@ -4,7 +4,10 @@
 //
 // They run once per cell on files of a million rows, so they scan characters by hand (no regular expression
 // that can backtrack, no allocation on the common paths) and memoise the folded look-ups of low-cardinality
-// columns (booleans, coded answers) in small bounded caches.
+// columns (booleans, coded answers) in small bounded caches. Numbers are built arithmetically when that is
+// provably the same double as the decimal string, and the fixed-width timestamps that survey tools export skip
+// the regular expressions; parseNumberGeneral and parseTimestampGeneral keep the general paths, which the
+// tests hold the fast ones to (test/unit/core/ingest/grammars-fast.test.ts).
 import { BOOLEAN_FALSE, BOOLEAN_NULL, BOOLEAN_TRUE, type CodeList, fold, NUMBER_NULL } from '../../schemas/index.ts';
 
 /** What a cell can be read as: a value, null ("not known") or undefined (unreadable). */
