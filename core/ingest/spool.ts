@@ -226,6 +226,7 @@ export class RecordSpool {
   private total = 0;
   private writing: Promise<unknown> = Promise.resolve();
   private position = 0;
+  private readonly free: Uint8Array[] = [];
 
   private constructor(
     private readonly handle: FileHandle,
@@ -281,8 +282,12 @@ export class RecordSpool {
     const rows = this.rows;
     let size = HEADER_BYTES + this.raw.size(rows);
     for (const builder of this.builders) size += builder.size(rows);
-    const block = new Uint8Array(size);
-    const header = new DataView(block.buffer);
+    // Block buffers are reused once written, so a long ingest leaves no trail of megabyte buffers behind it.
+    let buffer = this.free.pop();
+    if (buffer === undefined || buffer.length < size) buffer = new Uint8Array(Math.max(size, buffer?.length ?? 0));
+    const block = buffer;
+    block.fill(0, 0, size);
+    const header = new DataView(block.buffer, block.byteOffset, HEADER_BYTES);
     header.setUint32(0, rows, true);
     header.setUint32(4, size, true);
     let at = HEADER_BYTES;
@@ -292,7 +297,10 @@ export class RecordSpool {
     const position = this.position;
     this.position += size;
     const previous = this.writing;
-    this.writing = previous.then(() => this.handle.write(block, 0, size, position));
+    this.writing = previous.then(async () => {
+      await this.handle.write(block, 0, size, position);
+      this.free.push(block);
+    });
   }
 }
 
@@ -342,15 +350,18 @@ export async function* readSpool(
     const view = new DataView(header.buffer);
     let position = 0;
     let first = 0;
+    let buffer = new ArrayBuffer(0);
     for (;;) {
       const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, position);
       if (bytesRead === 0) return;
       if (bytesRead < HEADER_BYTES) throw new Error(`spool: ${path} ends inside a block header at byte ${position}`);
       const rows = view.getUint32(0, true);
       const size = view.getUint32(4, true);
-      // A fresh buffer per block: its sections are 8-aligned, so the typed arrays view it without copying.
-      const buffer = new ArrayBuffer(size);
-      const block = new Uint8Array(buffer);
+      // One buffer for every block (a block is valid until the next is asked for), grown when a block is larger:
+      // its sections are 8-aligned, so the typed arrays view it without copying, and nothing per block is left
+      // for the garbage collector.
+      if (buffer.byteLength < size) buffer = new ArrayBuffer(Math.max(size, buffer.byteLength * 2));
+      const block = new Uint8Array(buffer, 0, size);
       const read = await handle.read(block, 0, size, position);
       if (read.bytesRead !== size) throw new Error(`spool: ${path} ends inside a block at byte ${position}`);
       position += size;

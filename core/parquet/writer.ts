@@ -288,7 +288,8 @@ export class ParquetWriter {
       totalCompressedSize: at - fileOffset,
       columns: metas,
     });
-    await this.emit(concat(parts, at - this.offset));
+    // Page by page: a row group is tens of MB, and one concatenated copy of it would double the peak.
+    for (const part of parts) await this.emit(part);
   }
 
   private async emit(chunk: Uint8Array): Promise<void> {
