@@ -142,15 +142,29 @@ function cp1252Decoder(): Decoder {
   };
 }
 
+/** Characters papaparse is given at a time; a record longer than this gets the rest of the chunk as its window. */
+const WINDOW_CHARS = 64 * 1024;
+/** A pending record longer than this is parsed again only once the pending text has doubled (see reparseAt). */
+const LONG_RECORD_CHARS = 64 * 1024;
+
 /**
- * Incremental papaparse: each call parses the carried partial record plus new text
- * and returns the complete records; the unfinished last one is carried over.
+ * Incremental papaparse, a window of text at a time. Small windows keep few records alive at once,
+ * so they die young instead of being copied by the garbage collector. A window is a slice of the
+ * decoded chunk (no copy); only the unfinished record carried from the previous chunk is copied,
+ * with the first window of the next. A record is complete only once papaparse has seen its end,
+ * so where windows and chunks are cut does not change the records.
  */
 class RecordParser {
   private readonly parser: Papa.Parser;
-  private carry = '';
-  /** Parse again only once the carry has grown this long, so one huge field is not rescanned per chunk. */
+  /** The unfinished record carried from the previous chunk; it comes before `text`. */
+  private head = '';
+  /** A decoded chunk; its part not yet parsed starts at `pos` (0 while there is a head). */
+  private text = '';
+  private pos = 0;
+  /** Parse again only once the pending text has grown this long, so one huge field is not rescanned per chunk. */
   private reparseAt = 0;
+  /** Set once papaparse has seen all that is pending: what it left is an unfinished record, so wait for more text. */
+  private starved = false;
   parseErrors = 0;
 
   constructor(
@@ -160,44 +174,83 @@ class RecordParser {
     this.parser = new Papa.Parser({ delimiter, newline: lineBreak, quoteChar: '"', dynamicTyping: false });
   }
 
-  private cursor = 0;
-
-  /** Records papaparse completes in `input`; with `last`, the unterminated rest is a record too. */
-  private parse(input: string, last: boolean): string[][] {
-    this.cursor = 0;
-    if (input.length === 0) return [];
+  /** Records papaparse completes in `input`, and where the unparsed rest starts; with `last`, the rest is a record too. */
+  private parse(input: string, last: boolean): { rows: string[][]; cursor: number } {
     const result = this.parser.parse(input, 0, !last) as Papa.ParseResult<string[]>;
     const rows = result.data;
     for (const error of result.errors) if (error.row === undefined || error.row < rows.length) this.parseErrors++;
-    this.cursor = result.meta.cursor;
-    return rows;
-  }
-
-  /** Complete records in `text` (after what was carried); with `final`, the rest too. */
-  feed(text: string, final: boolean): string[][] {
-    const input = this.carry + text;
-    if (!final && input.length < this.reparseAt) {
-      this.carry = input;
-      return [];
-    }
-    let rows = this.parse(input, false);
-    this.carry = input.substring(this.cursor);
-    // Amortise a long record: wait until the carry has doubled before trying again.
-    this.reparseAt = this.carry.length > 65536 ? this.carry.length * 2 : 0;
-    if (final) {
-      // What follows the last line break is the last record; after a final line break nothing is left,
-      // and papaparse's trailing empty record for it is never produced.
-      if (this.carry.length > 0) rows = rows.concat(this.parse(this.carry, true));
-      this.carry = '';
-    }
     if (this.lineBreak === '\n') {
       // LF parsing of a CRLF file leaves '\r' at the end of the last unquoted cell.
       for (const row of rows) {
         const lastIndex = row.length - 1;
-        const last = row[lastIndex]!;
-        if (last.charCodeAt(last.length - 1) === 0x0d) row[lastIndex] = last.slice(0, -1);
+        const cell = row[lastIndex]!;
+        if (cell.charCodeAt(cell.length - 1) === 0x0d) row[lastIndex] = cell.slice(0, -1);
       }
     }
+    return { rows, cursor: result.meta.cursor };
+  }
+
+  /** Appends decoded text after what is pending. */
+  push(more: string): void {
+    if (more.length === 0) return;
+    if (this.pos < this.text.length) this.head += this.text.substring(this.pos);
+    this.text = more;
+    this.pos = 0;
+    this.starved = false;
+  }
+
+  /** The next complete records (at least one), or undefined when the pending text holds no complete record yet. */
+  next(): string[][] | undefined {
+    const headLength = this.head.length;
+    const available = headLength + this.text.length - this.pos;
+    if (this.starved || available === 0 || available < this.reparseAt) return undefined;
+    // A record longer than the window: the rest of the chunk is the next window, so at most one
+    // window is parsed twice per long record.
+    const first = Math.min(this.text.length, this.pos + Math.max(WINDOW_CHARS, this.reparseAt));
+    for (let end = first; ; end = this.text.length) {
+      const window = this.text.substring(this.pos, end);
+      const input = headLength === 0 ? window : this.head + window;
+      const { rows, cursor } = this.parse(input, false);
+      if (rows.length > 0) {
+        if (cursor >= headLength) {
+          this.pos += cursor - headLength;
+          this.head = '';
+        } else {
+          this.head = this.head.substring(cursor);
+        }
+        // Papaparse saw the end of what is pending: the rest is one unfinished record (amortised as below).
+        this.starved = end === this.text.length;
+        const left = this.head.length + this.text.length - this.pos;
+        this.reparseAt = this.starved && left > LONG_RECORD_CHARS ? left * 2 : 0;
+        return rows;
+      }
+      if (end === this.text.length) {
+        // All that is pending is one unfinished record: keep it as the head, and amortise a long one
+        // by waiting until the pending text has doubled before trying again.
+        this.head = input;
+        this.text = '';
+        this.pos = 0;
+        this.reparseAt = available > LONG_RECORD_CHARS ? available * 2 : 0;
+        this.starved = true;
+        return undefined;
+      }
+    }
+  }
+
+  /** Every record left once `rest` (the decoder's last characters) is appended. */
+  finish(rest: string): string[][] {
+    this.push(rest);
+    this.reparseAt = 0;
+    this.starved = false;
+    let rows: string[][] = [];
+    for (let more = this.next(); more !== undefined; more = this.next()) rows = rows.concat(more);
+    // What follows the last line break is the last record; papaparse's trailing empty record
+    // after a final line break is never produced, as nothing is left then.
+    const left = this.head + this.text.substring(this.pos);
+    if (left.length > 0) rows = rows.concat(this.parse(left, true).rows);
+    this.head = '';
+    this.text = '';
+    this.pos = 0;
     return rows;
   }
 }
@@ -271,7 +324,7 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
   const finish = (): string[][] => {
     if (ended) return [];
     ended = true;
-    return parser.feed(flush(), true);
+    return parser.finish(flush());
   };
   let text = decoder.write(first);
   if (eof) text += flush();
@@ -280,10 +333,15 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
   const parser = new RecordParser(delimiter, detectLineBreak(text));
 
   // The header: parse until the first record is complete (it may be longer than the sniff window).
-  let rows = parser.feed(text, false);
+  parser.push(text);
+  let rows = parser.next() ?? [];
   while (rows.length === 0 && !ended) {
     const chunk = eof ? undefined : await pull();
-    rows = chunk === undefined ? finish() : parser.feed(decoder.write(chunk), false);
+    if (chunk === undefined) rows = finish();
+    else {
+      parser.push(decoder.write(chunk));
+      rows = parser.next() ?? [];
+    }
   }
   const header = rows[0] ?? [];
   // utf-8 sniffing may miss a BOM only if the file was not what it seemed; strip defensively.
@@ -316,14 +374,20 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
     state = 'reading';
     try {
       let batch = early;
-      while (!eof) {
+      for (;;) {
         if (batch.length >= BATCH_RECORDS) {
           yield batch;
           batch = [];
         }
-        const chunk = await pull();
+        // Parse what is pending before reading more, so the source is read only as fast as batches are consumed.
+        const rows = parser.next();
+        if (rows !== undefined) {
+          toRecords(rows, 0, batch);
+          continue;
+        }
+        const chunk = eof ? undefined : await pull();
         if (chunk === undefined) break;
-        toRecords(parser.feed(decoder.write(chunk), false), 0, batch);
+        parser.push(decoder.write(chunk));
       }
       toRecords(finish(), 0, batch);
       if (batch.length > 0) yield batch;

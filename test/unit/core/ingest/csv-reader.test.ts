@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CsvError, type CsvReader, type CsvRecord, openCsv } from '../../../../core/ingest/csv-reader.ts';
 
@@ -38,6 +39,28 @@ async function readAll(reader: CsvReader): Promise<CsvRecord[]> {
 }
 
 const cells = (records: CsvRecord[]): string[][] => records.map((record) => record.cells);
+
+/**
+ * What the reader must produce, from papaparse parsing the whole text in one call: the header row apart,
+ * no record for a final line break, no '\r' left at the end of a row by LF parsing of CRLF, and the error count.
+ */
+function oneShot(text: string, delimiter: string): { header: string[]; rows: string[][]; errors: number } {
+  const result = Papa.parse<string[]>(text, { delimiter, newline: '\n', quoteChar: '"' });
+  const rows = result.data.map((row) => {
+    const last = row.at(-1)!;
+    return last.endsWith('\r') ? [...row.slice(0, -1), last.slice(0, -1)] : row;
+  });
+  const finalBreak = text.endsWith('\n') && result.data.at(-1)?.length === 1 && result.data.at(-1)?.[0] === '';
+  if (finalBreak) rows.pop();
+  return { header: rows[0] ?? [], rows: rows.slice(1), errors: result.errors.length };
+}
+
+/** The bytes cut into chunks of `size`, as a stream. */
+const chunked = (bytes: Buffer, size: number): Readable => {
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+  return Readable.from(chunks);
+};
 
 describe('openCsv encodings and delimiters', () => {
   it('reads a UTF-8 comma file with its header and numbered records', async () => {
@@ -361,5 +384,59 @@ describe('openCsv streaming', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('reads malformed quoting the same as papaparse parsing the whole text at once, whatever the chunking', async () => {
+    // Stray and unterminated quotes make papaparse look far ahead; the reader must still cut records where
+    // a one-shot parse does, and count the same problems.
+    const piece = fc.constantFrom('a', 'b,c', '"', '""', '"q"', '"x"y', '\n', '\r\n', ' ', 'é€', ',', '"\n"');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(piece, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 17 }),
+        async (pieces, chunkSize) => {
+          const text = `h1,h2\n${pieces.join('')}`;
+          const expected = oneShot(text, ',');
+          const reader = await openCsv(chunked(Buffer.from(text, 'utf-8'), chunkSize), { sniffBytes: 5 });
+          expect(reader.header).toEqual(expected.header);
+          const records = await readAll(reader);
+          expect(cells(records)).toEqual(expected.rows);
+          expect(records.map((record) => record.rowNumber)).toEqual(expected.rows.map((_, i) => i + 2));
+          expect((await reader.done()).parseErrors).toBe(expected.errors);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('reads records far longer than a chunk, among short ones, the same as a one-shot parse', async () => {
+    // Records of 20k to 300k characters cross every internal boundary (chunks, parse windows, the
+    // carried unfinished record) at different places for each chunk size.
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return (seed >>> 8) % n;
+    };
+    const lines = ['id,text,tail'];
+    for (let i = 0; i < 400; i++) {
+      const long = rand(8) === 0 ? 20_000 + rand(280_000) : rand(200);
+      const body = 'ab, "c"\r\nd\né'
+        .repeat(Math.ceil(long / 13))
+        .slice(0, long)
+        .replaceAll('"', '""');
+      lines.push(`${i},"${body}",${rand(3) === 0 ? '' : `t${i}`}`);
+    }
+    const text = `${lines.join(rand(2) === 0 ? '\r\n' : '\n')}\r\n`;
+    const expected = oneShot(text, ',');
+    expect(expected.rows).toHaveLength(400);
+    const bytes = Buffer.from(text, 'utf-8');
+    for (const chunkSize of [1 << 20, 65_536, 9_999]) {
+      const reader = await openCsv(chunked(bytes, chunkSize));
+      const records = await readAll(reader);
+      expect(records.length).toBe(400);
+      expect(cells(records)).toEqual(expected.rows);
+      expect(records.at(-1)?.rowNumber).toBe(401);
+      expect((await reader.done()).parseErrors).toBe(0);
+    }
   });
 });
