@@ -48,6 +48,8 @@ export interface CsvReader {
   readonly encoding: CsvSource['encoding'];
   /** The detected delimiter. */
   readonly delimiter: CsvSource['delimiter'];
+  /** The detected (or given) line break that ends a record. */
+  readonly lineBreak: CsvLineBreak;
   /** The first record's cells, BOM stripped. */
   readonly header: string[];
   /** The data records in order, in batches; can be iterated once. */
@@ -62,11 +64,19 @@ export interface OpenCsvOptions {
   onBytes?: (bytesSoFar: number) => void;
   /** Bytes examined to detect encoding, binary content and delimiter. @default 65536 */
   sniffBytes?: number;
+  /** The encoding, when already known (a later part of a file whose start was sniffed): not detected then. */
+  encoding?: CsvEncoding;
+  /** The delimiter, when already known: not detected then. */
+  delimiter?: CsvDelimiter;
+  /** The line break, when already known: not detected then. */
+  lineBreak?: CsvLineBreak;
+  /** The row number of the first data record (a later part of a file starts further on). @default 2 */
+  firstRowNumber?: number;
 }
 
 const DEFAULT_SNIFF_BYTES = 64 * 1024;
 /** Records per batch the reader aims for: large enough that per-batch costs vanish, small enough to stay in cache. */
-const BATCH_RECORDS = 1000;
+const BATCH_RECORDS = 250;
 const REPLACEMENT = '\uFFFD';
 const REPLACEMENT_UTF8 = Buffer.from([0xef, 0xbf, 0xbd]);
 
@@ -143,7 +153,7 @@ function cp1252Decoder(): Decoder {
 }
 
 /** Characters papaparse is given at a time; a record longer than this gets the rest of the chunk as its window. */
-const WINDOW_CHARS = 64 * 1024;
+const WINDOW_CHARS = 16 * 1024;
 /** A pending record longer than this is parsed again only once the pending text has doubled (see reparseAt). */
 const LONG_RECORD_CHARS = 64 * 1024;
 
@@ -310,7 +320,7 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
     throw csvError(`the file is not a CSV text file (binary content at byte ${binaryAt})`);
   }
 
-  const encoding = detectEncoding(sample);
+  const encoding = options.encoding ?? detectEncoding(sample);
   const decoder = encoding === 'windows-1252' ? cp1252Decoder() : utf8Decoder();
   let flushed = false;
   /** The decoder's last characters (a cut multi-byte sequence becomes U+FFFD), once. */
@@ -329,8 +339,9 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
   let text = decoder.write(first);
   if (eof) text += flush();
   if (eof && text.trim() === '') throw csvError('the file is empty');
-  const delimiter = detectDelimiter(text);
-  const parser = new RecordParser(delimiter, detectLineBreak(text));
+  const delimiter = options.delimiter ?? detectDelimiter(text);
+  const lineBreak = options.lineBreak ?? detectLineBreak(text);
+  const parser = new RecordParser(delimiter, lineBreak);
 
   // The header: parse until the first record is complete (it may be longer than the sniff window).
   parser.push(text);
@@ -347,7 +358,7 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
   // utf-8 sniffing may miss a BOM only if the file was not what it seemed; strip defensively.
   if (header[0]?.charCodeAt(0) === 0xfeff) header[0] = header[0].slice(1);
 
-  let nextRowNumber = 2;
+  let nextRowNumber = options.firstRowNumber ?? 2;
   const toRecords = (parsed: string[][], from: number, into: CsvRecord[]): void => {
     for (let i = from; i < parsed.length; i++) into.push({ rowNumber: nextRowNumber++, cells: parsed[i]! });
   };
@@ -409,6 +420,7 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
   return {
     encoding,
     delimiter,
+    lineBreak,
     header,
     batches: () => batches(),
     done(): Promise<CsvSource> {
