@@ -292,6 +292,15 @@ export class DuplicateTracker {
     }
     if (signs < 0 || orgId.length !== 16)
       throw new Error(`dedupe: org_id must be 16 lowercase hex characters, got "${orgId}"`);
+    this.offerParsed(hi >>> 0, lo >>> 0, submittedAt, spoolIndex, rowNumber);
+  }
+
+  /**
+   * offer() for an org_id already split into its high and low 32 bits (as unsigned integers): how rows read by
+   * another thread are handed over without their id strings.
+   */
+  offerParsed(hi: number, lo: number, submittedAt: number | null, spoolIndex: number, rowNumber: number): void {
+    if (this.finished) throw new Error('dedupe: offer() after finish(); a tracker applies the rule once');
     if (!(spoolIndex >= 0 && spoolIndex <= 0x7fffffff && (spoolIndex | 0) === spoolIndex)) {
       throw new Error(`dedupe: spoolIndex must be a whole number from 0 to 2^31-1, got ${spoolIndex}`);
     }
