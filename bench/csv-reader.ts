@@ -1,9 +1,12 @@
 /**
- * Micro-benchmark: raw papaparse streaming vs openCsv over the same synthetic file.
+ * Micro-benchmark: raw papaparse streaming vs openCsv over the same synthetic file, and the reader's
+ * own pieces (reading, SHA-256, decoding) alone; median of RUNS (default 5) runs of each, interleaved.
+ * Both read with 1 MiB chunks, as `survey ingest` does.
  * Usage: node bin/run-ts.js bench/csv-reader.ts [megabytes=300] [dir=os tmpdir]
  *    or: node bin/run-ts.js bench/csv-reader.ts <existing.csv>   (comma-delimited)
  */
 
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -16,6 +19,8 @@ const given = process.argv[2] !== undefined && Number.isNaN(Number(process.argv[
 const megabytes = Number(given === undefined ? (process.argv[2] ?? 300) : 0);
 const dir = await mkdtemp(join(process.argv[3] ?? tmpdir(), 'csv-bench-'));
 const file = given ?? join(dir, 'synthetic.csv');
+const runs = Number(process.env.RUNS ?? 5);
+const highWaterMark = 1 << 20;
 
 /** Survey-like rows: ids, names with a few quoted commas, quotes and line breaks, numbers, dates. */
 async function generate(path: string, targetBytes: number): Promise<number> {
@@ -51,7 +56,7 @@ async function generate(path: string, targetBytes: number): Promise<number> {
 async function rawPapaparse(path: string): Promise<number> {
   let rows = 0;
   await new Promise<void>((resolve, reject) => {
-    Papa.parse(createReadStream(path) as unknown as File, {
+    Papa.parse(createReadStream(path, { highWaterMark }) as unknown as File, {
       delimiter: ',',
       chunk: (results: Papa.ParseResult<string[]>) => {
         rows += results.data.length;
@@ -64,30 +69,66 @@ async function rawPapaparse(path: string): Promise<number> {
 }
 
 async function reader(path: string): Promise<number> {
-  const csv = await openCsv(createReadStream(path));
+  const csv = await openCsv(createReadStream(path, { highWaterMark }));
   let rows = 1;
   for await (const batch of csv.batches()) rows += batch.length;
   await csv.done();
   return rows;
 }
 
-async function time(label: string, bytes: number, run: () => Promise<number>): Promise<number> {
-  const start = process.hrtime.bigint();
-  const rows = await run();
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const rate = bytes / 1e6 / seconds;
-  const rss = Math.round(process.memoryUsage().rss / 1e6);
-  console.log(`${label.padEnd(16)} ${rows} records  ${seconds.toFixed(2)} s  ${rate.toFixed(1)} MB/s  rss ${rss} MB`);
-  return rate;
+/** The reader's fixed costs alone: every chunk read, optionally hashed and decoded. */
+async function pieces(path: string, hash: boolean, decode: boolean): Promise<number> {
+  const sha = createHash('sha256');
+  const decoder = new TextDecoder('utf-8');
+  let chars = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark })) {
+    if (hash) sha.update(chunk as Buffer);
+    if (decode) chars += decoder.decode(chunk as Buffer, { stream: true }).length;
+  }
+  sha.digest('hex');
+  return chars;
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1] ?? Number.NaN;
+
+async function time(jobs: [label: string, run: () => Promise<number>][], bytes: number): Promise<Map<string, number>> {
+  const seconds = new Map<string, number[]>(jobs.map(([label]) => [label, []]));
+  for (let i = 0; i < runs; i++) {
+    for (const [label, run] of jobs) {
+      const start = process.hrtime.bigint();
+      await run();
+      seconds.get(label)?.push(Number(process.hrtime.bigint() - start) / 1e9);
+    }
+  }
+  const medians = new Map<string, number>();
+  for (const [label, values] of seconds) {
+    const m = median(values);
+    medians.set(label, m);
+    const rate = bytes / 1e6 / m;
+    console.log(
+      `${label.padEnd(22)} median ${m.toFixed(3)} s  ${rate.toFixed(1)} MB/s  (${values.map((v) => v.toFixed(2)).join(' ')})`,
+    );
+  }
+  return medians;
 }
 
 try {
   if (given === undefined) console.log(`generated ${await generate(file, megabytes * 1e6)} data rows`);
   const { size } = await stat(file);
   console.log(`${file}: ${(size / 1e6).toFixed(1)} MB`);
-  const raw = await time('raw papaparse', size, () => rawPapaparse(file));
-  const ours = await time('openCsv', size, () => reader(file));
-  console.log(`openCsv / raw papaparse = ${((ours / raw) * 100).toFixed(0)}%`);
+  console.log(`records: raw papaparse ${await rawPapaparse(file)}, openCsv ${await reader(file)}`);
+  const medians = await time(
+    [
+      ['raw papaparse', () => rawPapaparse(file)],
+      ['openCsv', () => reader(file)],
+      ['read only', () => pieces(file, false, false)],
+      ['read + sha256', () => pieces(file, true, false)],
+      ['read + decode', () => pieces(file, false, true)],
+    ],
+    size,
+  );
+  const ratio = (medians.get('raw papaparse') ?? 0) / (medians.get('openCsv') ?? 1);
+  console.log(`openCsv throughput / raw papaparse = ${(ratio * 100).toFixed(0)}%`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
