@@ -41,7 +41,8 @@ if (mode === 'papaparse') {
   const [survey, wave] = (process.env.BENCH_WAVE ?? 'uk-se:2023').split(':');
   const result = await ingestWave({
     storage: new LocalStorage(lake),
-    input: createReadStream(file, { highWaterMark: 1 << 20 }),
+    path: file,
+    parallel: process.env.BENCH_PARALLEL !== '0',
     survey: survey!,
     wave: Number(wave),
     sourceFile: file,

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { ingestWave } from '../../core/ingest/ingest.ts';
 import { LOCAL_DEFAULT_ORG_KEY } from '../../core/ingest/org-id.ts';
@@ -26,7 +25,7 @@ export const command: Command = {
     let bytesRead = 0;
     const result = await ingestWave({
       storage,
-      input: createReadStream(file, { highWaterMark: 1 << 20 }),
+      path: file,
       survey: survey.id,
       wave,
       sourceFile: basename(file),

@@ -1,21 +1,23 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
-import { checkWave, getSurvey, parquetColumns, type Report, ReportSchema } from '../../schemas/index.ts';
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { checkWave, getSurvey, type Report, ReportSchema, type SurveyDefinition } from '../../schemas/index.ts';
 import { commitWave, curatedWavePrefix, readWavePointer, reportsPrefix, type WavePointer } from '../lake.ts';
 import { ParquetWriter } from '../parquet/index.ts';
 import type { Storage } from '../storage/storage.ts';
-import { openCsv } from './csv-reader.ts';
+import { type CsvReader, type CsvSource, openCsv } from './csv-reader.ts';
 import { DuplicateTracker } from './dedupe.ts';
-import { matchHeaders } from './headers.ts';
+import { type HeaderMatch, matchHeaders } from './headers.ts';
 import type { RowIssue } from './issues.ts';
-import { createNormaliser } from './normalise.ts';
-import { csvLine } from './rejected-csv.ts';
-import { RecordSpool, readSpool } from './spool.ts';
+import { fileRange, OFFER_WIDTH, type PartJob, startPartWorker } from './parallel.ts';
+import { COLUMNS, type IssueList, type PartResult, readPart, rejectedLine, TextSink } from './pass-one.ts';
+import { findSplit } from './split.ts';
+import { readSpool } from './spool.ts';
 
 /** Progress of an ingest, for a progress bar. */
 export interface IngestProgress {
@@ -26,8 +28,17 @@ export interface IngestProgress {
 /** What one ingest needs: plain, typed arguments (no environment, no command line). */
 export interface IngestOptions {
   readonly storage: Storage;
-  /** The raw file as a byte stream. */
-  readonly input: Readable;
+  /** The raw file as a byte stream; or give `path`. */
+  readonly input?: Readable;
+  /**
+   * The raw file's path, when it is a local file: then a large file is read by two threads, each from its own
+   * half, with the same result. Give `input` or `path`, not both.
+   */
+  readonly path?: string;
+  /** Whether a large local file may be read by two threads. Default true. */
+  readonly parallel?: boolean;
+  /** The file size from which two threads are used. Default 16 MiB. */
+  readonly parallelMinBytes?: number;
   readonly survey: string;
   readonly wave: number;
   /** The uploaded object's key or the file name: recorded in source_file and the report. */
@@ -56,6 +67,8 @@ export interface IngestResult {
   readonly pointer: WavePointer;
   readonly reportKey: string;
   readonly rejectedKey: string;
+  /** How many threads read the file: 2 when a large local file was cut in two, else 1. */
+  readonly threads: number;
 }
 
 /** A whole-file problem: nothing was written to the lake. */
@@ -67,122 +80,237 @@ export class IngestError extends Error {
   }
 }
 
-const COLUMNS = parquetColumns();
+/** From this size, a local file is read by two threads (the worker's start costs a few hundred ms). */
+const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
 
-/** Caps a list of issues, counting everything. */
-class IssueList {
-  readonly listed: RowIssue[] = [];
-  total = 0;
-  constructor(private readonly cap: number) {}
-  add(issue: RowIssue): void {
-    this.total++;
-    if (this.listed.length < this.cap) this.listed.push(issue);
+/** What pass one produced, whichever way the file was read. */
+interface PassOne {
+  readonly header: HeaderMatch;
+  readonly source: CsvSource;
+  readonly counts: { rows: number; blank: number; invalid: number; valid: number };
+  readonly warnings: IssueList;
+  readonly errors: IssueList;
+  readonly dedupe: DuplicateTracker;
+  /** The spools in file order, each with the spool index of its first row. */
+  readonly spools: readonly { readonly path: string; readonly base: number }[];
+  readonly rejectedPath: string;
+  readonly headerLength: number;
+  readonly threads: number;
+}
+
+/** The hex SHA-256 of a whole file. */
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Progress of pass one, from however many threads read the file. */
+class Progress {
+  private bytes = [0, 0];
+  private rows = [0, 0];
+  constructor(private readonly report: ((progress: IngestProgress) => void) | undefined) {}
+  set(part: number, bytes: number, rows: number): void {
+    if (bytes >= 0) this.bytes[part] = bytes;
+    if (rows >= 0) this.rows[part] = rows;
+    this.report?.({ bytes: this.bytes[0]! + this.bytes[1]!, rows: this.rows[0]! + this.rows[1]! });
   }
 }
 
-/** Writes text to a file stream in large pieces, waiting when the stream is full. */
-class TextSink {
-  private buffer = '';
-  constructor(private readonly stream: WriteStream) {}
-  async write(text: string): Promise<void> {
-    this.buffer += text;
-    if (this.buffer.length >= 1 << 16) await this.flush();
-  }
-  async flush(): Promise<void> {
-    if (!this.buffer) return;
-    const text = this.buffer;
-    this.buffer = '';
-    if (!this.stream.write(text)) await once(this.stream, 'drain');
-  }
-  async close(): Promise<void> {
-    await this.flush();
-    this.stream.end();
-    await once(this.stream, 'close');
-  }
-}
-
-/** Whether every cell of a row is empty or white space (the first character settles almost every cell). */
-function isBlankRow(cells: readonly string[]): boolean {
-  for (const cell of cells) {
-    const first = cell.charCodeAt(0);
-    if (first > 0x20 && first < 0x7f) return false;
-    if (cell.trim() !== '') return false;
-  }
-  return true;
-}
-
-/** One rejected.csv line: the original cells (padded to the header), the row number and the errors. */
-function rejectedLine(cells: readonly string[], headerLength: number, rowNumber: number, errors: readonly RowIssue[]) {
-  const original = cells.slice(0, headerLength);
-  while (original.length < headerLength) original.push('');
-  let messages = errors.map((error) => error.message).join(' | ');
-  if (cells.length > headerLength) messages += ` | extra cells: ${JSON.stringify(cells.slice(headerLength))}`;
-  return csvLine([...original, String(rowNumber), messages]);
-}
-
-/**
- * Pass one: reads and normalises every row. Rejected rows go straight to rejected.csv; valid rows go to the
- * spool (their canonical values, typed, column by column, with their raw cells, needed only for rows that later
- * lose to a newer submission of the same organisation).
- */
-async function readIntoSpool(options: IngestOptions, temp: string, ingestedAt: number) {
-  const survey = getSurvey(options.survey);
-  const counts = { rows: 0, blank: 0, invalid: 0, valid: 0 };
-  const reader = await openCsv(options.input, {
-    onBytes: (bytes) => options.onProgress?.({ bytes, rows: counts.rows }),
-  });
-  const header = matchHeaders(reader.header, survey);
-  const headerLength = reader.header.length;
-  const normalise = createNormaliser({
+/** The shared fields of a pass-one part. */
+function partBase(options: IngestOptions, survey: SurveyDefinition, temp: string, ingestedAt: number) {
+  return {
     survey,
     wave: options.wave,
-    header,
-    headerLength,
     orgKey: options.orgKey,
     sourceFile: options.sourceFile,
     ingestedAt,
-  });
-  const cap = options.maxListedIssues ?? 1000;
-  const warnings = new IssueList(cap);
-  const errors = new IssueList(cap);
+    temp,
+    maxListedIssues: options.maxListedIssues ?? 1000,
+  };
+}
+
+/** A duplicate tracker sized for the input. */
+function newTracker(options: IngestOptions, temp: string): DuplicateTracker {
   // About 200 bytes a row is the low end of real exports, so this over- rather than under-estimates.
-  const dedupe = new DuplicateTracker({ dir: temp, expectedRows: Math.ceil((options.inputBytes ?? 0) / 200) });
-  const spool = await RecordSpool.create(join(temp, 'values.spool'), COLUMNS);
-  const rejected = new TextSink(createWriteStream(join(temp, 'rejected.csv'), { highWaterMark: 1 << 20 }));
-  await rejected.write(`\ufeff${csvLine([...reader.header, '_row', '_errors'])}`);
-  try {
-    for await (const batch of reader.batches()) {
-      let rejectedText = '';
-      for (const { rowNumber, cells } of batch) {
-        counts.rows++;
-        if (isBlankRow(cells)) {
-          counts.blank++;
-          continue;
-        }
-        const row = normalise(cells, rowNumber);
-        for (const warning of row.warnings) warnings.add(warning);
-        if (row.record === null) {
-          counts.invalid++;
-          for (const error of row.errors) errors.add(error);
-          rejectedText += rejectedLine(cells, headerLength, rowNumber, row.errors);
-          continue;
-        }
-        dedupe.offer(row.record.org_id, row.record.submitted_at, counts.valid, rowNumber);
-        counts.valid++;
-        spool.add(row.record, rowNumber, cells);
-      }
-      await spool.drain();
-      await rejected.write(rejectedText);
-      options.onProgress?.({ bytes: -1, rows: counts.rows });
-    }
-  } finally {
-    await Promise.all([spool.close(), rejected.close()]);
-  }
-  if (counts.rows === 0) {
+  return new DuplicateTracker({ dir: temp, expectedRows: Math.ceil((options.inputBytes ?? 0) / 200) });
+}
+
+/** Pass one on this thread, over the whole file. */
+async function readOnOneThread(
+  options: IngestOptions,
+  reader: CsvReader,
+  progress: Progress,
+  temp: string,
+  ingestedAt: number,
+): Promise<PassOne> {
+  const survey = getSurvey(options.survey);
+  const dedupe = newTracker(options, temp);
+  const part = await readPart({
+    ...partBase(options, survey, temp, ingestedAt),
+    reader,
+    name: 'part0',
+    rejectedHeader: true,
+    spoolBase: 0,
+    offer: (orgId, submittedAt, spoolIndex, rowNumber) => dedupe.offer(orgId, submittedAt, spoolIndex, rowNumber),
+    onBatch: (rows) => progress.set(0, -1, rows),
+  });
+  if (part.counts.rows === 0) {
     throw new IngestError('ingest: the file has a header but no data rows; nothing was ingested');
   }
   const source = await reader.done();
-  return { header, headerLength, source, counts, warnings, errors, dedupe };
+  return onePart(part, source, dedupe, reader);
+}
+
+function onePart(part: PartResult, source: CsvSource, dedupe: DuplicateTracker, reader: CsvReader): PassOne {
+  return {
+    header: part.header,
+    headerLength: reader.header.length,
+    source,
+    counts: part.counts,
+    warnings: part.warnings,
+    errors: part.errors,
+    dedupe,
+    spools: [{ path: part.spoolPath, base: 0 }],
+    rejectedPath: part.rejectedPath,
+    threads: 1,
+  };
+}
+
+/**
+ * Pass one on two threads: this one reads [0, split.at), a worker [split.at, end). Returns undefined when the two
+ * parts disagree with the cut (the first part's reader did not end with exactly the records the scan counted):
+ * the caller then reads the file on one thread.
+ */
+async function readOnTwoThreads(
+  options: IngestOptions & { readonly path: string },
+  reader: CsvReader,
+  split: { readonly at: number; readonly headerEnd: number; readonly recordsBefore: number },
+  size: number,
+  progress: Progress,
+  temp: string,
+  ingestedAt: number,
+): Promise<PassOne | undefined> {
+  const survey = getSurvey(options.survey);
+  const dedupe = newTracker(options, temp);
+  const base = partBase(options, survey, temp, ingestedAt);
+  const job: PartJob = {
+    ...base,
+    survey: survey.id,
+    path: options.path,
+    start: split.at,
+    end: size,
+    headerEnd: split.headerEnd,
+    encoding: reader.encoding,
+    delimiter: reader.delimiter,
+    lineBreak: reader.lineBreak,
+    firstRowNumber: split.recordsBefore + 1,
+    // The first part has recordsBefore - 1 data records, so at most that many valid rows before this one.
+    spoolBase: split.recordsBefore - 1,
+  };
+  const worker = startPartWorker(job, (message) => {
+    if (message.type === 'offers') {
+      const offers = message.offers;
+      for (let k = 0; k < message.count; k++) {
+        const at = k * OFFER_WIDTH;
+        const submitted = offers[at + 2]!;
+        dedupe.offerParsed(
+          offers[at]!,
+          offers[at + 1]!,
+          Number.isNaN(submitted) ? null : submitted,
+          offers[at + 3]!,
+          offers[at + 4]!,
+        );
+      }
+    } else if (message.type === 'progress') {
+      progress.set(1, message.bytes, message.rows);
+    }
+  });
+  try {
+    const first = await readPart({
+      ...base,
+      reader,
+      name: 'part0',
+      rejectedHeader: true,
+      spoolBase: 0,
+      offer: (orgId, submittedAt, spoolIndex, rowNumber) => dedupe.offer(orgId, submittedAt, spoolIndex, rowNumber),
+      onBatch: (rows) => progress.set(0, -1, rows),
+    });
+    const firstSource = await reader.done();
+    if (first.counts.rows !== split.recordsBefore - 1) return undefined;
+    const sha256 = await hashFile(options.path);
+    const second = await worker.done;
+    await pipeline(createReadStream(second.rejectedPath), createWriteStream(first.rejectedPath, { flags: 'a' }));
+    first.warnings.merge(second.warnings);
+    first.errors.merge(second.errors);
+    const counts = {
+      rows: first.counts.rows + second.counts.rows,
+      blank: first.counts.blank + second.counts.blank,
+      invalid: first.counts.invalid + second.counts.invalid,
+      valid: first.counts.valid + second.counts.valid,
+    };
+    return {
+      header: first.header,
+      headerLength: reader.header.length,
+      source: {
+        encoding: reader.encoding,
+        delimiter: reader.delimiter,
+        bytes: size,
+        sha256,
+        decodeErrors: firstSource.decodeErrors + second.decodeErrors,
+        parseErrors: (firstSource.parseErrors ?? 0) + second.parseErrors,
+      },
+      counts,
+      warnings: first.warnings,
+      errors: first.errors,
+      dedupe,
+      spools: [
+        { path: first.spoolPath, base: 0 },
+        { path: second.spoolPath, base: job.spoolBase },
+      ],
+      rejectedPath: first.rejectedPath,
+      threads: 2,
+    };
+  } finally {
+    await worker.terminate();
+  }
+}
+
+/** Pass one: on two threads for a large local file with a clean cut, else on this one. */
+async function readPassOne(options: IngestOptions, temp: string, ingestedAt: number): Promise<PassOne> {
+  const progress = new Progress(options.onProgress);
+  const onBytes = (bytes: number) => progress.set(0, bytes, -1);
+  const { path } = options;
+  if ((path === undefined) === (options.input === undefined)) {
+    throw new Error('ingest: give the file as exactly one of input (a stream) or path, got both or neither');
+  }
+  if (path === undefined)
+    return readOnOneThread(options, await openCsv(options.input!, { onBytes }), progress, temp, ingestedAt);
+  const size = (await stat(path)).size;
+  const limit = { end: size, yielded: 0 };
+  const reader = await openCsv(Readable.from(fileRange(path, 0, limit), { highWaterMark: 1 }), { onBytes });
+  if (
+    options.parallel !== false &&
+    size >= (options.parallelMinBytes ?? PARALLEL_MIN_BYTES) &&
+    reader.lineBreak === '\n'
+  ) {
+    // Whole-file refusals (missing or doubled columns) come before any worker starts.
+    matchHeaders(reader.header, getSurvey(options.survey));
+    const split = await findSplit(path, reader.delimiter, Math.floor(size / 2));
+    if (split !== undefined && limit.yielded <= split.at) {
+      limit.end = split.at;
+      const passOne = await readOnTwoThreads({ ...options, path }, reader, split, size, progress, temp, ingestedAt);
+      if (passOne !== undefined) return passOne;
+      // The parts disagreed with the cut (quoting the scan could not see): read it all again, on one thread.
+      await rm(temp, { recursive: true, force: true });
+      await mkdir(temp, { recursive: true });
+      const again = await openCsv(Readable.from(fileRange(path, 0, { end: size, yielded: 0 }), { highWaterMark: 1 }), {
+        onBytes,
+      });
+      return readOnOneThread(options, again, progress, temp, ingestedAt);
+    }
+  }
+  return readOnOneThread(options, reader, progress, temp, ingestedAt);
 }
 
 /** A sortable, unique version name: the ingest time then a random suffix. */
@@ -209,18 +337,22 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
   const reportKey = `${reportsPrefix(survey.id, options.wave)}report.json`;
   const rejectedKey = `${reportsPrefix(survey.id, options.wave)}rejected.csv`;
   try {
-    const { header, headerLength, source, counts, warnings, errors, dedupe } = await readIntoSpool(
-      options,
-      temp,
-      ingestedAt,
-    );
+    const { header, headerLength, source, counts, warnings, errors, dedupe, spools, rejectedPath, threads } =
+      await readPassOne(options, temp, ingestedAt);
 
     const live = await readWavePointer(options.storage, survey.id, options.wave);
     if (live && live.sourceSha256 === source.sha256) {
       const text = await options.storage.getText(reportKey);
       const previous = text ? ReportSchema.parse(JSON.parse(text)) : undefined;
       if (previous) {
-        return { report: { ...previous, unchanged: true }, unchanged: true, pointer: live, reportKey, rejectedKey };
+        return {
+          report: { ...previous, unchanged: true },
+          unchanged: true,
+          pointer: live,
+          reportKey,
+          rejectedKey,
+          threads,
+        };
       }
     }
 
@@ -251,13 +383,15 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
       errors.add(issue);
       losers += rejectedLine(cells, headerLength, rowNumber, [issue]);
     };
-    const rejectedSink = new TextSink(createWriteStream(join(temp, 'rejected.csv'), { flags: 'a' }));
+    const rejectedSink = new TextSink(createWriteStream(rejectedPath, { flags: 'a' }));
     try {
-      const spooled = readSpool(join(temp, 'values.spool'), COLUMNS, (index) => outcome.isLoser(index), onLoser);
-      for await (const block of spooled) {
-        for (const [start, end] of block.kept) await writer.appendColumns(block.columns, start, end);
-        await rejectedSink.write(losers);
-        losers = '';
+      for (const spool of spools) {
+        const isLoser = (index: number) => outcome.isLoser(index);
+        for await (const block of readSpool(spool.path, COLUMNS, isLoser, onLoser, spool.base)) {
+          for (const [start, end] of block.kept) await writer.appendColumns(block.columns, start, end);
+          await rejectedSink.write(losers);
+          losers = '';
+        }
       }
       await writer.close();
       parquetStream.end();
@@ -334,11 +468,11 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
     if (report.stats.rows !== report.stats.valid + report.stats.rejected + report.stats.blank) {
       throw new IngestError(`ingest: internal accounting error: ${JSON.stringify(report.stats)}`);
     }
-    await options.storage.put(rejectedKey, createReadStream(join(temp, 'rejected.csv')), {
+    await options.storage.put(rejectedKey, createReadStream(rejectedPath), {
       contentType: 'text/csv; charset=utf-8',
     });
     await options.storage.put(reportKey, `${JSON.stringify(report, null, 2)}\n`, { contentType: 'application/json' });
-    return { report, unchanged: false, pointer, reportKey, rejectedKey };
+    return { report, unchanged: false, pointer, reportKey, rejectedKey, threads };
   } finally {
     await rm(temp, { recursive: true, force: true });
   }

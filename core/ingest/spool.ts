@@ -335,13 +335,15 @@ function viewColumn(kind: ColumnData['kind'], buffer: ArrayBuffer, at: number, r
 
 /**
  * Reads a spool back block by block, with the kept rows as ranges around the rows `isLoser` names (by spool
- * index), whose raw cells go to `onLoser`. Each block is valid until the next one is asked for.
+ * index, counted from `firstIndex`), whose raw cells go to `onLoser`. Each block is valid until the next one is
+ * asked for.
  */
 export async function* readSpool(
   path: string,
   columns: readonly ParquetColumn[],
   isLoser: (spoolIndex: number) => boolean,
   onLoser: (spoolIndex: number, rowNumber: number, cells: string[]) => void = () => undefined,
+  firstIndex = 0,
 ): AsyncGenerator<SpoolBlock> {
   const kinds = columns.map((column) => columnDataKind(column.type));
   const handle = await open(path, 'r');
@@ -349,7 +351,7 @@ export async function* readSpool(
     const header = new Uint8Array(HEADER_BYTES);
     const view = new DataView(header.buffer);
     let position = 0;
-    let first = 0;
+    let first = firstIndex;
     let buffer = new ArrayBuffer(0);
     for (;;) {
       const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, position);

@@ -1,0 +1,121 @@
+// Two threads for one ingest: the file is cut at a record boundary (split.ts); this thread reads the first part
+// and a worker thread the second, each with the same pass one (pass-one.ts). The worker hands its valid rows'
+// org ids to this thread's duplicate rule in packed batches and reports its counts and issues at the end; its
+// spool and rejected rows stay in files. Used only for a local file large enough to repay the worker's start.
+import { open } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+import type { CsvDelimiter, CsvEncoding, CsvLineBreak } from './detect.ts';
+import type { RowIssue } from './issues.ts';
+
+/** What the worker is asked to read. */
+export interface PartJob {
+  readonly path: string;
+  /** The second part: bytes [start, end) of the file. */
+  readonly start: number;
+  readonly end: number;
+  /** The header record's bytes are [0, headerEnd): the worker's reader is given them first. */
+  readonly headerEnd: number;
+  readonly encoding: CsvEncoding;
+  readonly delimiter: CsvDelimiter;
+  readonly lineBreak: CsvLineBreak;
+  readonly firstRowNumber: number;
+  readonly spoolBase: number;
+  readonly survey: string;
+  readonly wave: number;
+  readonly orgKey: string;
+  readonly sourceFile: string;
+  readonly ingestedAt: number;
+  readonly temp: string;
+  readonly maxListedIssues: number;
+}
+
+/** An issue list as it crosses from the worker. */
+export interface IssuesMessage {
+  readonly listed: RowIssue[];
+  readonly total: number;
+}
+
+/** What the worker reports when its part is read. */
+export interface PartDone {
+  readonly counts: { rows: number; blank: number; invalid: number; valid: number };
+  readonly warnings: IssuesMessage;
+  readonly errors: IssuesMessage;
+  readonly decodeErrors: number;
+  readonly parseErrors: number;
+  readonly spoolPath: string;
+  readonly rejectedPath: string;
+}
+
+/** Numbers per offered row in a batch: org_id high and low 32 bits, submitted_at (NaN for none), index, row. */
+export const OFFER_WIDTH = 5;
+
+/** Messages from the worker. */
+export type WorkerMessage =
+  | { readonly type: 'offers'; readonly offers: Float64Array; readonly count: number }
+  | { readonly type: 'progress'; readonly bytes: number; readonly rows: number }
+  | { readonly type: 'done'; readonly result: PartDone }
+  | { readonly type: 'error'; readonly message: string };
+
+/**
+ * Bytes [start, limit.end) of a file in chunks of 64 KiB growing to 1 MiB. `limit.end` may be lowered while reading: no byte
+ * at or past it is handed out afterwards; `limit.yielded` tells how far the bytes handed out so far reach.
+ */
+export async function* fileRange(
+  path: string,
+  start: number,
+  limit: { end: number; yielded?: number },
+): AsyncGenerator<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    let position = start;
+    while (position < limit.end) {
+      // Small chunks first, doubling up to 1 MiB: opening a reader (the sniff window) then reads little ahead of
+      // where a cut may be placed.
+      const length = Math.min(Math.max(1 << 16, Math.min(1 << 20, position - start)), limit.end - position);
+      const chunk = Buffer.allocUnsafe(length);
+      const { bytesRead } = await handle.read(chunk, 0, length, position);
+      // The end may have moved while the read was in flight.
+      const usable = Math.min(bytesRead, limit.end - position);
+      if (usable <= 0) return;
+      position += usable;
+      limit.yielded = position;
+      yield chunk.subarray(0, usable);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The worker reading a second part: its messages go to `onMessage`; `done` settles with its result. */
+export interface PartWorker {
+  readonly done: Promise<PartDone>;
+  terminate(): Promise<void>;
+}
+
+/** Starts the worker thread for one part. */
+export function startPartWorker(job: PartJob, onMessage: (message: WorkerMessage) => void): PartWorker {
+  // The worker runs TypeScript as this process does: its entry registers tsx, then imports part-worker.ts.
+  const worker = new Worker(new URL('./part-worker-entry.mjs', import.meta.url), {
+    workerData: job,
+    resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 },
+  });
+  const done = new Promise<PartDone>((resolve, reject) => {
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'done') resolve(message.result);
+      else if (message.type === 'error') reject(new Error(message.message));
+      else onMessage(message);
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) =>
+      reject(new Error(`ingest: the part worker stopped (exit code ${code}) before it finished`)),
+    );
+  });
+  // A failure is handled where `done` is awaited; until then it must not count as unhandled.
+  done.catch(() => undefined);
+  return {
+    done,
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
+}
