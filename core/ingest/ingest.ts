@@ -14,7 +14,7 @@ import { type CsvReader, type CsvSource, openCsv } from './csv-reader.ts';
 import { DuplicateTracker } from './dedupe.ts';
 import { type HeaderMatch, matchHeaders } from './headers.ts';
 import type { RowIssue } from './issues.ts';
-import { fileRange, OFFER_WIDTH, type PartJob, startPartWorker } from './parallel.ts';
+import { fileRange, OFFER_WIDTH, type PartJob, type PartWorker, startPartWorker } from './parallel.ts';
 import { COLUMNS, type IssueList, type PartResult, readPart, rejectedLine, TextSink } from './pass-one.ts';
 import { findSplit } from './split.ts';
 import { readSpool } from './spool.ts';
@@ -184,6 +184,7 @@ function onePart(part: PartResult, source: CsvSource, dedupe: DuplicateTracker, 
  */
 async function readOnTwoThreads(
   options: IngestOptions & { readonly path: string },
+  worker: PartWorker,
   reader: CsvReader,
   split: { readonly at: number; readonly headerEnd: number; readonly recordsBefore: number },
   size: number,
@@ -208,7 +209,7 @@ async function readOnTwoThreads(
     // The first part has recordsBefore - 1 data records, so at most that many valid rows before this one.
     spoolBase: split.recordsBefore - 1,
   };
-  const worker = startPartWorker(job, (message) => {
+  const done = worker.run(job, (message) => {
     if (message.type === 'offers') {
       const offers = message.offers;
       for (let k = 0; k < message.count; k++) {
@@ -239,7 +240,7 @@ async function readOnTwoThreads(
     const firstSource = await reader.done();
     if (first.counts.rows !== split.recordsBefore - 1) return undefined;
     const sha256 = await hashFile(options.path);
-    const second = await worker.done;
+    const second = await done;
     await pipeline(createReadStream(second.rejectedPath), createWriteStream(first.rejectedPath, { flags: 'a' }));
     first.warnings.merge(second.warnings);
     first.errors.merge(second.errors);
@@ -287,30 +288,33 @@ async function readPassOne(options: IngestOptions, temp: string, ingestedAt: num
   if (path === undefined)
     return readOnOneThread(options, await openCsv(options.input!, { onBytes }), progress, temp, ingestedAt);
   const size = (await stat(path)).size;
-  const limit = { end: size, yielded: 0 };
-  const reader = await openCsv(Readable.from(fileRange(path, 0, limit), { highWaterMark: 1 }), { onBytes });
-  if (
-    options.parallel !== false &&
-    size >= (options.parallelMinBytes ?? PARALLEL_MIN_BYTES) &&
-    reader.lineBreak === '\n'
-  ) {
-    // Whole-file refusals (missing or doubled columns) come before any worker starts.
-    matchHeaders(reader.header, getSurvey(options.survey));
-    const split = await findSplit(path, reader.delimiter, Math.floor(size / 2));
-    if (split !== undefined && limit.yielded <= split.at) {
-      limit.end = split.at;
-      const passOne = await readOnTwoThreads({ ...options, path }, reader, split, size, progress, temp, ingestedAt);
-      if (passOne !== undefined) return passOne;
-      // The parts disagreed with the cut (quoting the scan could not see): read it all again, on one thread.
-      await rm(temp, { recursive: true, force: true });
-      await mkdir(temp, { recursive: true });
-      const again = await openCsv(Readable.from(fileRange(path, 0, { end: size, yielded: 0 }), { highWaterMark: 1 }), {
-        onBytes,
-      });
-      return readOnOneThread(options, again, progress, temp, ingestedAt);
+  const twoThreads = options.parallel !== false && size >= (options.parallelMinBytes ?? PARALLEL_MIN_BYTES);
+  // Started first, so that its modules load while this thread opens the file and looks for the cut.
+  const worker = twoThreads ? startPartWorker() : undefined;
+  try {
+    const limit = { end: size, yielded: 0 };
+    const reader = await openCsv(Readable.from(fileRange(path, 0, limit), { highWaterMark: 1 }), { onBytes });
+    if (worker !== undefined && reader.lineBreak === '\n') {
+      // Whole-file refusals (missing or doubled columns) come before the worker is given anything.
+      matchHeaders(reader.header, getSurvey(options.survey));
+      const split = await findSplit(path, reader.delimiter, Math.floor(size / 2));
+      if (split !== undefined && limit.yielded <= split.at) {
+        limit.end = split.at;
+        const args = [{ ...options, path }, worker, reader, split, size, progress, temp, ingestedAt] as const;
+        const passOne = await readOnTwoThreads(...args);
+        if (passOne !== undefined) return passOne;
+        // The parts disagreed with the cut (quoting the scan could not see): read it all again, on one thread.
+        await rm(temp, { recursive: true, force: true });
+        await mkdir(temp, { recursive: true });
+        const whole = Readable.from(fileRange(path, 0, { end: size }), { highWaterMark: 1 });
+        return readOnOneThread(options, await openCsv(whole, { onBytes }), progress, temp, ingestedAt);
+      }
     }
+    await worker?.terminate();
+    return readOnOneThread(options, reader, progress, temp, ingestedAt);
+  } finally {
+    await worker?.terminate();
   }
-  return readOnOneThread(options, reader, progress, temp, ingestedAt);
 }
 
 /** A sortable, unique version name: the ingest time then a random suffix. */

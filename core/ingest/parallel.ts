@@ -86,34 +86,45 @@ export async function* fileRange(
   }
 }
 
-/** The worker reading a second part: its messages go to `onMessage`; `done` settles with its result. */
+/** The worker reading a second part: started early (its modules load meanwhile), then given its job. */
 export interface PartWorker {
-  readonly done: Promise<PartDone>;
+  /** Hands the worker its part; its messages go to `onMessage`; the promise settles with its result. */
+  run(job: PartJob, onMessage: (message: WorkerMessage) => void): Promise<PartDone>;
   terminate(): Promise<void>;
 }
 
-/** Starts the worker thread for one part. */
-export function startPartWorker(job: PartJob, onMessage: (message: WorkerMessage) => void): PartWorker {
+/** Starts a worker thread that loads pass one and waits for a job. */
+export function startPartWorker(): PartWorker {
   // The worker runs TypeScript as this process does: its entry registers tsx, then imports part-worker.ts.
   const worker = new Worker(new URL('./part-worker-entry.mjs', import.meta.url), {
-    workerData: job,
     resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 },
   });
-  const done = new Promise<PartDone>((resolve, reject) => {
-    worker.on('message', (message: WorkerMessage) => {
-      if (message.type === 'done') resolve(message.result);
-      else if (message.type === 'error') reject(new Error(message.message));
-      else onMessage(message);
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) =>
-      reject(new Error(`ingest: the part worker stopped (exit code ${code}) before it finished`)),
-    );
-  });
-  // A failure is handled where `done` is awaited; until then it must not count as unhandled.
-  done.catch(() => undefined);
+  // An error before run() (a module that fails to load) surfaces when run() is awaited.
+  let early: Error | undefined;
+  const onEarlyError = (error: Error) => {
+    early = error;
+  };
+  worker.on('error', onEarlyError);
   return {
-    done,
+    run(job, onMessage) {
+      worker.off('error', onEarlyError);
+      const done = new Promise<PartDone>((resolve, reject) => {
+        if (early) reject(early);
+        worker.on('message', (message: WorkerMessage) => {
+          if (message.type === 'done') resolve(message.result);
+          else if (message.type === 'error') reject(new Error(message.message));
+          else onMessage(message);
+        });
+        worker.on('error', reject);
+        worker.on('exit', (code) =>
+          reject(new Error(`ingest: the part worker stopped (exit code ${code}) before it finished`)),
+        );
+      });
+      // A failure is handled where the promise is awaited; until then it must not count as unhandled.
+      done.catch(() => undefined);
+      worker.postMessage(job);
+      return done;
+    },
     terminate: async () => {
       await worker.terminate();
     },

@@ -2,7 +2,7 @@
 // reports back. Its reader gets the header record's bytes first, then the part's bytes, and is told the encoding,
 // delimiter and line break the first thread detected, so both parts are read alike.
 import { Readable } from 'node:stream';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { getSurvey } from '../../schemas/index.ts';
 import { openCsv } from './csv-reader.ts';
 import { fileRange, OFFER_WIDTH, type PartJob, type WorkerMessage } from './parallel.ts';
@@ -76,9 +76,12 @@ async function run(job: PartJob): Promise<void> {
   });
 }
 
-run(workerData as PartJob).catch((error: unknown) => {
-  parentPort?.postMessage({
-    type: 'error',
-    message: error instanceof Error ? error.message : String(error),
-  } satisfies WorkerMessage);
+// Loaded ahead of its job: the job arrives as the one message this worker is sent.
+parentPort?.once('message', (job: PartJob) => {
+  run(job).catch((error: unknown) => {
+    parentPort?.postMessage({
+      type: 'error',
+      message: error instanceof Error ? error.message : String(error),
+    } satisfies WorkerMessage);
+  });
 });
