@@ -152,23 +152,26 @@ function cp1252Decoder(): Decoder {
   };
 }
 
-/** Characters papaparse is given at a time; a record longer than this gets the rest of the chunk as its window. */
+/** Characters papaparse is given at a time; a record longer than this gets all the pending text as its window. */
 const WINDOW_CHARS = 16 * 1024;
+/** Raw bytes decoded at a time: their text (at most 64 KB) is an ordinary young heap string. */
+const DECODE_BYTES = 32 * 1024;
 /** A pending record longer than this is parsed again only once the pending text has doubled (see reparseAt). */
 const LONG_RECORD_CHARS = 64 * 1024;
 
 /**
- * Incremental papaparse, a window of text at a time. Small windows keep few records alive at once,
- * so they die young instead of being copied by the garbage collector. A window is a slice of the
- * decoded chunk (no copy); only the unfinished record carried from the previous chunk is copied,
- * with the first window of the next. A record is complete only once papaparse has seen its end,
- * so where windows and chunks are cut does not change the records.
+ * Incremental papaparse, a window of text at a time: each call parses the unfinished record carried
+ * from the previous window plus the next window, and carries what is left. Small windows keep few
+ * records alive at once, so they die young instead of being copied by the garbage collector. Joining
+ * the carry also copies the window, so cells keep a small string alive, not all the decoded text.
+ * A record is complete only once papaparse has seen its end, so where windows and chunks are cut
+ * does not change the records.
  */
 class RecordParser {
   private readonly parser: Papa.Parser;
-  /** The unfinished record carried from the previous chunk; it comes before `text`. */
+  /** The unfinished record carried from the previous window; it comes before `text`. */
   private head = '';
-  /** A decoded chunk; its part not yet parsed starts at `pos` (0 while there is a head). */
+  /** Decoded text; its part not yet parsed starts at `pos`. */
   private text = '';
   private pos = 0;
   /** Parse again only once the pending text has grown this long, so one huge field is not rescanned per chunk. */
@@ -214,35 +217,24 @@ class RecordParser {
     const headLength = this.head.length;
     const available = headLength + this.text.length - this.pos;
     if (this.starved || available === 0 || available < this.reparseAt) return undefined;
-    // A record longer than the window: the rest of the chunk is the next window, so at most one
+    // A record longer than the window: all the pending text is the next window, so at most one
     // window is parsed twice per long record.
     const first = Math.min(this.text.length, this.pos + Math.max(WINDOW_CHARS, this.reparseAt));
     for (let end = first; ; end = this.text.length) {
-      const window = this.text.substring(this.pos, end);
-      const input = headLength === 0 ? window : this.head + window;
+      const input = this.head + this.text.substring(this.pos, end);
       const { rows, cursor } = this.parse(input, false);
-      if (rows.length > 0) {
-        if (cursor >= headLength) {
-          this.pos += cursor - headLength;
-          this.head = '';
-        } else {
-          this.head = this.head.substring(cursor);
-        }
-        // Papaparse saw the end of what is pending: the rest is one unfinished record (amortised as below).
+      if (rows.length > 0 || end === this.text.length) {
+        this.head = input.substring(cursor);
+        this.pos = end;
+        // Papaparse saw the end of what is pending: the head is one unfinished record. Amortise a long
+        // one by waiting until the pending text has doubled before trying again.
         this.starved = end === this.text.length;
-        const left = this.head.length + this.text.length - this.pos;
-        this.reparseAt = this.starved && left > LONG_RECORD_CHARS ? left * 2 : 0;
-        return rows;
-      }
-      if (end === this.text.length) {
-        // All that is pending is one unfinished record: keep it as the head, and amortise a long one
-        // by waiting until the pending text has doubled before trying again.
-        this.head = input;
-        this.text = '';
-        this.pos = 0;
-        this.reparseAt = available > LONG_RECORD_CHARS ? available * 2 : 0;
-        this.starved = true;
-        return undefined;
+        this.reparseAt = this.starved && this.head.length > LONG_RECORD_CHARS ? this.head.length * 2 : 0;
+        if (this.starved) {
+          this.text = '';
+          this.pos = 0;
+        }
+        return rows.length > 0 ? rows : undefined;
       }
     }
   }
@@ -343,17 +335,29 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
   const lineBreak = options.lineBreak ?? detectLineBreak(text);
   const parser = new RecordParser(delimiter, lineBreak);
 
+  let raw: Buffer | undefined;
+  let rawAt = 0;
+  /**
+   * Decodes the next piece of the current chunk into the parser, reading a chunk once the last is used
+   * up; false at the end of the input. Small pieces decode to ordinary heap strings, where a large chunk
+   * would decode to an external string that cells would keep alive outside the heap.
+   */
+  const feed = async (): Promise<boolean> => {
+    if (raw === undefined || rawAt >= raw.length) {
+      raw = eof ? undefined : await pull();
+      rawAt = 0;
+      if (raw === undefined) return false;
+    }
+    const piece = raw.subarray(rawAt, rawAt + DECODE_BYTES);
+    rawAt += piece.length;
+    parser.push(decoder.write(piece));
+    return true;
+  };
+
   // The header: parse until the first record is complete (it may be longer than the sniff window).
   parser.push(text);
   let rows = parser.next() ?? [];
-  while (rows.length === 0 && !ended) {
-    const chunk = eof ? undefined : await pull();
-    if (chunk === undefined) rows = finish();
-    else {
-      parser.push(decoder.write(chunk));
-      rows = parser.next() ?? [];
-    }
-  }
+  while (rows.length === 0 && !ended) rows = (await feed()) ? (parser.next() ?? []) : finish();
   const header = rows[0] ?? [];
   // utf-8 sniffing may miss a BOM only if the file was not what it seemed; strip defensively.
   if (header[0]?.charCodeAt(0) === 0xfeff) header[0] = header[0].slice(1);
@@ -396,9 +400,7 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
           toRecords(rows, 0, batch);
           continue;
         }
-        const chunk = eof ? undefined : await pull();
-        if (chunk === undefined) break;
-        parser.push(decoder.write(chunk));
+        if (!(await feed())) break;
       }
       toRecords(finish(), 0, batch);
       if (batch.length > 0) yield batch;
