@@ -97,7 +97,7 @@ export interface PartWorker {
 export function startPartWorker(): PartWorker {
   // The worker runs TypeScript as this process does: its entry registers tsx, then imports part-worker.ts.
   const worker = new Worker(new URL('./part-worker-entry.mjs', import.meta.url), {
-    resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 },
+    resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 32 },
   });
   // An error before run() (a module that fails to load) surfaces when run() is awaited.
   let early: Error | undefined;
