@@ -633,7 +633,13 @@ class StringBuffer implements ColumnBuffer {
     const len = to - from;
     if (this.pos + 4 + len > this.bytes.length) this.grow(4 + len);
     const at = this.pos;
-    this.bytes.set(source.subarray(from, to), at + 4);
+    const bytes = this.bytes;
+    if (len <= 64) {
+      // Most values are short: a loop beats making a subarray object per value.
+      for (let k = 0, p = at + 4; k < len; k++, p++) bytes[p] = source[from + k] as number;
+    } else {
+      bytes.set(source.subarray(from, to), at + 4);
+    }
     this.closePlain(at, at + 4 + len);
   }
 
