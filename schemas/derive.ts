@@ -158,8 +158,8 @@ function pin(properties: Record<string, Record<string, unknown>>, name: string, 
 /** The Parquet type of a stored column. */
 export type ParquetType = 'string' | 'int32' | 'double' | 'boolean' | 'timestamp_millis';
 
-/** One Parquet column. */
-export type ParquetColumn = { name: string; type: ParquetType; nullable: boolean };
+/** One Parquet column; `dictionary` marks a coded column, dictionary-encoded (a few distinct values). */
+export type ParquetColumn = { name: string; type: ParquetType; nullable: boolean; dictionary?: boolean };
 
 const INT32_MIN = -2_147_483_648;
 const INT32_MAX = 2_147_483_647;
@@ -199,7 +199,10 @@ export function parquetColumns(): ParquetColumn[] {
         type = field.kind;
         break;
     }
-    return { name: field.name, type, nullable: field.nullable };
+    // Coded columns hold a code list's few values: dictionary encoding stores each as a small index.
+    return field.kind === 'enum'
+      ? { name: field.name, type, nullable: field.nullable, dictionary: true }
+      : { name: field.name, type, nullable: field.nullable };
   });
 }
 

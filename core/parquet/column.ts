@@ -561,6 +561,9 @@ class StringBuffer implements ColumnBuffer {
   private dict: Map<string, number> | null;
   private entries: string[] = [];
   private entryBytes = 0;
+  /** For values given as bytes: each entry's UTF-8, and the entries by a hash of it. */
+  private entryUtf8: Uint8Array[] = [];
+  private byteIndex = new Map<number, number[]>();
   private readonly indices: Int32Array;
 
   constructor(
@@ -592,6 +595,33 @@ class StringBuffer implements ColumnBuffer {
       else this.pushPlain(v);
     }
     validity.rows = r;
+  }
+
+  /**
+   * appendDictionary for a value given as UTF-8 bytes: entries are found by a hash of their bytes and a byte
+   * compare, so no string is made per value; a value new to the dictionary is decoded once.
+   */
+  private appendDictionaryBytes(bytes: Uint8Array, from: number, to: number): void {
+    let hash = 0x811c9dc5;
+    for (let k = from; k < to; k++) hash = Math.imul(hash ^ (bytes[k] as number), 0x01000193);
+    const candidates = this.byteIndex.get(hash);
+    if (candidates !== undefined) {
+      for (const k of candidates) {
+        const entry = this.entryUtf8[k] as Uint8Array;
+        if (compareBytes(entry, 0, entry.length, bytes, from, to - from) === 0) {
+          this.indices[this.n++] = k;
+          return;
+        }
+      }
+    }
+    this.appendDictionary(utf8Decoder.decode(bytes.subarray(from, to)));
+    if (this.dict === null) return; // fell back to PLAIN
+    const k = this.indices[this.n - 1] as number;
+    if (this.entryUtf8[k] === undefined) {
+      this.entryUtf8[k] = bytes.slice(from, to);
+      if (candidates === undefined) this.byteIndex.set(hash, [k]);
+      else candidates.push(k);
+    }
   }
 
   /** Appends one value to the dictionary, or as PLAIN once the dictionary has grown too large. */
@@ -684,12 +714,8 @@ class StringBuffer implements ColumnBuffer {
       bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7));
       const from = offsets[i] as number;
       const to = offsets[i + 1] as number;
-      if (this.dict === null) {
-        this.pushPlainBytes(bytes, from, to);
-      } else {
-        // Dictionary columns key their Map by string: decode (only low-cardinality columns are hinted so).
-        this.appendDictionary(utf8Decoder.decode(bytes.subarray(from, to)));
-      }
+      if (this.dict === null) this.pushPlainBytes(bytes, from, to);
+      else this.appendDictionaryBytes(bytes, from, to);
     }
     validity.rows = r;
   }
@@ -717,6 +743,8 @@ class StringBuffer implements ColumnBuffer {
     for (let i = 0; i < count; i++) this.pushPlain(entries[indices[i] as number] as string);
     this.entries = [];
     this.entryBytes = 0;
+    this.entryUtf8 = [];
+    this.byteIndex = new Map();
   }
 
   variableBytes(): number {
@@ -759,6 +787,8 @@ class StringBuffer implements ColumnBuffer {
     this.dict = this.wantDictionary ? new Map() : null;
     this.entries = [];
     this.entryBytes = 0;
+    this.entryUtf8 = [];
+    this.byteIndex = new Map();
     this.validity.reset();
     return chunk;
   }
