@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import Papa from 'papaparse';
@@ -72,6 +72,11 @@ export interface OpenCsvOptions {
   lineBreak?: CsvLineBreak;
   /** The row number of the first data record (a later part of a file starts further on). @default 2 */
   firstRowNumber?: number;
+  /**
+   * The SHA-256 the bytes read are fed to, when the caller goes on hashing after the reader (a file read in
+   * parts): source.sha256 is then the digest of a copy, and the hash stays open.
+   */
+  hash?: Hash;
 }
 
 const DEFAULT_SNIFF_BYTES = 64 * 1024;
@@ -270,7 +275,7 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
   const sniffBytes = options.sniffBytes ?? DEFAULT_SNIFF_BYTES;
   const onBytes = options.onBytes;
   const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
-  const hash = createHash('sha256');
+  const hash = options.hash ?? createHash('sha256');
   let bytes = 0;
   let eof = false;
 
@@ -378,7 +383,7 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
     encoding,
     delimiter,
     bytes,
-    sha256: hash.digest('hex'),
+    sha256: (options.hash ? hash.copy() : hash).digest('hex'),
     decodeErrors: decoder.errors,
     parseErrors: parser.parseErrors,
   });

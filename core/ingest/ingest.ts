@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, type Hash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
@@ -98,10 +98,10 @@ interface PassOne {
   readonly threads: number;
 }
 
-/** The hex SHA-256 of a whole file. */
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+/** Feeds bytes [from, end) of a file to `hash` and returns the hex digest. */
+async function finishHash(hash: Hash, path: string, from: number): Promise<string> {
+  for await (const chunk of createReadStream(path, { start: from, highWaterMark: 1 << 20 }))
+    hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
@@ -186,6 +186,7 @@ async function readOnTwoThreads(
   options: IngestOptions & { readonly path: string },
   worker: PartWorker,
   reader: CsvReader,
+  hash: Hash,
   split: { readonly at: number; readonly headerEnd: number; readonly recordsBefore: number },
   size: number,
   progress: Progress,
@@ -239,7 +240,8 @@ async function readOnTwoThreads(
     });
     const firstSource = await reader.done();
     if (first.counts.rows !== split.recordsBefore - 1) return undefined;
-    const sha256 = await hashFile(options.path);
+    // The reader hashed the first part; the rest of the file is hashed here while the worker finishes.
+    const sha256 = await finishHash(hash, options.path, split.at);
     const second = await done;
     await pipeline(createReadStream(second.rejectedPath), createWriteStream(first.rejectedPath, { flags: 'a' }));
     first.warnings.merge(second.warnings);
@@ -293,14 +295,16 @@ async function readPassOne(options: IngestOptions, temp: string, ingestedAt: num
   const worker = twoThreads ? startPartWorker() : undefined;
   try {
     const limit = { end: size, yielded: 0 };
-    const reader = await openCsv(Readable.from(fileRange(path, 0, limit), { highWaterMark: 1 }), { onBytes });
+    const hash = createHash('sha256');
+    const stream = Readable.from(fileRange(path, 0, limit), { highWaterMark: 1 });
+    const reader = await openCsv(stream, { onBytes, hash });
     if (worker !== undefined && reader.lineBreak === '\n') {
       // Whole-file refusals (missing or doubled columns) come before the worker is given anything.
       matchHeaders(reader.header, getSurvey(options.survey));
       const split = await findSplit(path, reader.delimiter, Math.floor(size / 2));
       if (split !== undefined && limit.yielded <= split.at) {
         limit.end = split.at;
-        const args = [{ ...options, path }, worker, reader, split, size, progress, temp, ingestedAt] as const;
+        const args = [{ ...options, path }, worker, reader, hash, split, size, progress, temp, ingestedAt] as const;
         const passOne = await readOnTwoThreads(...args);
         if (passOne !== undefined) return passOne;
         // The parts disagreed with the cut (quoting the scan could not see): read it all again, on one thread.
