@@ -347,26 +347,40 @@ export async function* readSpool(
 ): AsyncGenerator<SpoolBlock> {
   const kinds = columns.map((column) => columnDataKind(column.type));
   const handle = await open(path, 'r');
+  // Two buffers, each reused (a block's sections are 8-aligned, so typed arrays view it without copying): the
+  // next block is read into one while the caller works on the block in the other.
+  const buffers = [new ArrayBuffer(0), new ArrayBuffer(0)];
+  const header = new Uint8Array(HEADER_BYTES);
+  const view = new DataView(header.buffer);
+  /** Reads the block at `position` into buffers[slot]: its row count and size, or undefined at the end. */
+  const readBlock = async (position: number, slot: number) => {
+    const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, position);
+    if (bytesRead === 0) return undefined;
+    if (bytesRead < HEADER_BYTES) throw new Error(`spool: ${path} ends inside a block header at byte ${position}`);
+    const rows = view.getUint32(0, true);
+    const size = view.getUint32(4, true);
+    let buffer = buffers[slot] as ArrayBuffer;
+    if (buffer.byteLength < size) {
+      buffer = new ArrayBuffer(Math.max(size, buffer.byteLength * 2));
+      buffers[slot] = buffer;
+    }
+    const read = await handle.read(new Uint8Array(buffer, 0, size), 0, size, position);
+    if (read.bytesRead !== size) throw new Error(`spool: ${path} ends inside a block at byte ${position}`);
+    return { rows, size, buffer };
+  };
+  let pending = readBlock(0, 0);
+  // A read in flight when the caller stops early must still be awaited before the file is closed.
+  pending.catch(() => undefined);
   try {
-    const header = new Uint8Array(HEADER_BYTES);
-    const view = new DataView(header.buffer);
     let position = 0;
     let first = firstIndex;
-    let buffer = new ArrayBuffer(0);
-    for (;;) {
-      const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, position);
-      if (bytesRead === 0) return;
-      if (bytesRead < HEADER_BYTES) throw new Error(`spool: ${path} ends inside a block header at byte ${position}`);
-      const rows = view.getUint32(0, true);
-      const size = view.getUint32(4, true);
-      // One buffer for every block (a block is valid until the next is asked for), grown when a block is larger:
-      // its sections are 8-aligned, so the typed arrays view it without copying, and nothing per block is left
-      // for the garbage collector.
-      if (buffer.byteLength < size) buffer = new ArrayBuffer(Math.max(size, buffer.byteLength * 2));
-      const block = new Uint8Array(buffer, 0, size);
-      const read = await handle.read(block, 0, size, position);
-      if (read.bytesRead !== size) throw new Error(`spool: ${path} ends inside a block at byte ${position}`);
+    for (let slot = 0; ; slot ^= 1) {
+      const current = await pending;
+      if (current === undefined) return;
+      const { rows, size, buffer } = current;
       position += size;
+      pending = readBlock(position, slot ^ 1);
+      pending.catch(() => undefined);
       let at = HEADER_BYTES;
       const data: ColumnData[] = [];
       for (const kind of kinds) {
@@ -391,6 +405,7 @@ export async function* readSpool(
       first += rows;
     }
   } finally {
+    await pending.catch(() => undefined);
     await handle.close();
   }
 }
