@@ -49,7 +49,7 @@ if (mode === 'papaparse') {
     inputBytes: (await stat(file)).size,
     orgKey: LOCAL_DEFAULT_ORG_KEY,
   });
-  extra = { stats: result.report.stats };
+  extra = { threads: result.threads, stats: result.report.stats };
 } else {
   throw new Error(`bench child: unknown mode ${mode}`);
 }
