@@ -42,7 +42,8 @@ export const command: Command = {
       );
       return 0;
     }
-    process.stdout.write(`ingested ${basename(file)} (${formatBytes(size)}) as ${survey.id} wave ${wave}\n`);
+    const threads = result.threads === 2 ? ', read by two threads' : '';
+    process.stdout.write(`ingested ${basename(file)} (${formatBytes(size)}) as ${survey.id} wave ${wave}${threads}\n`);
     printSummary(result.report);
     process.stdout.write(
       `\n  curated   ${storage.location}/${result.pointer.files[0]}\n  report    ${storage.location}/${result.reportKey}\n  rejected  ${storage.location}/${result.rejectedKey}\n`,
