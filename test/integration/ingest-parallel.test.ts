@@ -35,7 +35,13 @@ async function rowsOf(storage: LocalStorage, survey: string, wave: number): Prom
 }
 
 /** Ingests `file` into a fresh lake, on one thread from a stream or by path with the two-thread path allowed. */
-async function ingest(file: string, survey: string, wave: number, how: 'stream' | 'two threads') {
+async function ingest(
+  file: string,
+  survey: string,
+  wave: number,
+  how: 'stream' | 'two threads',
+  maxListedIssues?: number,
+) {
   const lake = await mkdtemp(join(dir, 'lake-'));
   const storage = new LocalStorage(lake);
   const result = await ingestWave({
@@ -46,6 +52,7 @@ async function ingest(file: string, survey: string, wave: number, how: 'stream' 
     sourceFile: 'wave.csv',
     orgKey: ORG_KEY,
     now: NOW,
+    ...(maxListedIssues === undefined ? {} : { maxListedIssues }),
   });
   const { seconds: _seconds, ...stats } = result.report.stats;
   return {
@@ -80,6 +87,18 @@ describe('ingest on two threads', () => {
     },
     60_000,
   );
+
+  it('caps the listed issues as one thread does, counting them all', async () => {
+    const file = join(dir, 'capped.csv');
+    await generateWave({ survey: 'uk-se', wave: 2023, rows: 2000, seed: 9, orgKey: ORG_KEY, keepRecords: false }, file);
+    for (const cap of [3, 40]) {
+      const one = await ingest(file, 'uk-se', 2023, 'stream', cap);
+      const two = await ingest(file, 'uk-se', 2023, 'two threads', cap);
+      expect(two.threads).toBe(2);
+      expect(two.report.errors).toHaveLength(cap);
+      expect(two.report).toEqual(one.report);
+    }
+  }, 60_000);
 
   it('reads a file whose quoting the cut cannot trust on one thread, with the same result', async () => {
     const file = join(dir, 'stray-quote.csv');
