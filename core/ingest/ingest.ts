@@ -147,6 +147,26 @@ function newTracker(options: IngestOptions, temp: string): DuplicateTracker {
   return new DuplicateTracker({ dir: temp, expectedRows: Math.ceil((options.inputBytes ?? 0) / 200) });
 }
 
+/** Pass one over the file's first part (or all of it) on this thread, its rows offered to `dedupe` directly. */
+function readFirstPart(
+  options: IngestOptions,
+  reader: CsvReader,
+  dedupe: DuplicateTracker,
+  progress: Progress,
+  temp: string,
+  ingestedAt: number,
+): Promise<PartResult> {
+  return readPart({
+    ...partBase(options, getSurvey(options.survey), temp, ingestedAt),
+    reader,
+    name: 'part0',
+    rejectedHeader: true,
+    spoolBase: 0,
+    offer: (orgId, submittedAt, spoolIndex, rowNumber) => dedupe.offer(orgId, submittedAt, spoolIndex, rowNumber),
+    onBatch: (rows) => progress.set(0, -1, rows),
+  });
+}
+
 /** Pass one on this thread, over the whole file. */
 async function readOnOneThread(
   options: IngestOptions,
@@ -155,17 +175,8 @@ async function readOnOneThread(
   temp: string,
   ingestedAt: number,
 ): Promise<PassOne> {
-  const survey = getSurvey(options.survey);
   const dedupe = newTracker(options, temp);
-  const part = await readPart({
-    ...partBase(options, survey, temp, ingestedAt),
-    reader,
-    name: 'part0',
-    rejectedHeader: true,
-    spoolBase: 0,
-    offer: (orgId, submittedAt, spoolIndex, rowNumber) => dedupe.offer(orgId, submittedAt, spoolIndex, rowNumber),
-    onBatch: (rows) => progress.set(0, -1, rows),
-  });
+  const part = await readFirstPart(options, reader, dedupe, progress, temp, ingestedAt);
   if (part.counts.rows === 0) {
     throw new IngestError('ingest: the file has a header but no data rows; nothing was ingested');
   }
@@ -240,15 +251,7 @@ async function readOnTwoThreads(
     }
   });
   try {
-    const first = await readPart({
-      ...base,
-      reader,
-      name: 'part0',
-      rejectedHeader: true,
-      spoolBase: 0,
-      offer: (orgId, submittedAt, spoolIndex, rowNumber) => dedupe.offer(orgId, submittedAt, spoolIndex, rowNumber),
-      onBatch: (rows) => progress.set(0, -1, rows),
-    });
+    const first = await readFirstPart(options, reader, dedupe, progress, temp, ingestedAt);
     const firstSource = await reader.done();
     if (first.counts.rows !== split.recordsBefore - 1) return undefined;
     // The reader hashed the first part; the rest of the file is hashed here while the worker finishes.

@@ -6,7 +6,7 @@
 // block (UTF-8, cells separated by U+001F), because a row that later loses to a newer submission of its
 // organisation goes to rejected.csv with its original cells; they are decoded only for those rows.
 import { type FileHandle, open } from 'node:fs/promises';
-import { type ColumnData, columnDataKind, type ParquetColumn } from '../parquet/index.ts';
+import { type ColumnData, columnDataKind, type ParquetColumn, writeUtf8 } from '../parquet/index.ts';
 
 /** Rows per block: large enough that per-block costs vanish, small enough (about 1 MB) to stay in cache. */
 const DEFAULT_BLOCK_ROWS = 4096;
@@ -65,18 +65,8 @@ class ColumnBuilder {
       default: {
         if (typeof v !== 'string') throw this.typeError(v);
         const at = this.offsets[r] as number;
-        const len = v.length;
-        if (at + len * 3 > this.bytes.length) this.grow(at + len * 3);
-        const bytes = this.bytes;
-        let p = at;
-        let k = 0;
-        for (; k < len; k++) {
-          const c = v.charCodeAt(k);
-          if (c >= 0x80) break;
-          bytes[p++] = c;
-        }
-        if (k < len) p += utf8.encodeInto(v.slice(k), bytes.subarray(p)).written;
-        this.offsets[r + 1] = p;
+        if (at + v.length * 3 > this.bytes.length) this.grow(at + v.length * 3);
+        this.offsets[r + 1] = writeUtf8(v, this.bytes, at);
       }
     }
   }

@@ -645,17 +645,8 @@ class StringBuffer implements ColumnBuffer {
   private pushPlain(v: string): void {
     const len = v.length;
     if (this.pos + 4 + len * 3 > this.bytes.length) this.grow(4 + len * 3);
-    const bytes = this.bytes;
     const at = this.pos;
-    let p = at + 4;
-    let k = 0;
-    for (; k < len; k++) {
-      const c = v.charCodeAt(k);
-      if (c >= 0x80) break;
-      bytes[p++] = c;
-    }
-    if (k < len) p += utf8.encodeInto(v.slice(k), bytes.subarray(p)).written;
-    this.closePlain(at, p);
+    this.closePlain(at, writeUtf8(v, this.bytes, at + 4));
   }
 
   /** Appends one value already in UTF-8: source[from..to). */
@@ -822,6 +813,22 @@ class StringBuffer implements ColumnBuffer {
       statistics,
     };
   }
+}
+
+/**
+ * Writes `v` as UTF-8 into `bytes` at `p`, which must have room for 3 bytes a UTF-16 unit; returns the end. ASCII
+ * goes by a plain loop (most values), the rest by TextEncoder.encodeInto.
+ */
+export function writeUtf8(v: string, bytes: Uint8Array, p: number): number {
+  const len = v.length;
+  let k = 0;
+  for (; k < len; k++) {
+    const c = v.charCodeAt(k);
+    if (c >= 0x80) break;
+    bytes[p++] = c;
+  }
+  if (k < len) p += utf8.encodeInto(v.slice(k), bytes.subarray(p)).written;
+  return p;
 }
 
 /** UTF-8 length of a string without encoding it (lone surrogates count as U+FFFD, as TextEncoder writes them). */

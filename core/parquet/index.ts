@@ -1,4 +1,11 @@
-export { type ColumnData, columnDataKind, type ParquetColumn, type ParquetType, type ParquetValue } from './column.ts';
+export {
+  type ColumnData,
+  columnDataKind,
+  type ParquetColumn,
+  type ParquetType,
+  type ParquetValue,
+  writeUtf8,
+} from './column.ts';
 export {
   type ParquetCompression,
   type ParquetWriteResult,
