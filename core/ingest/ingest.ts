@@ -297,12 +297,13 @@ async function readOnTwoThreads(
 async function readPassOne(options: IngestOptions, temp: string, ingestedAt: number): Promise<PassOne> {
   const progress = new Progress(options.onProgress);
   const onBytes = (bytes: number) => progress.set(0, bytes, -1);
-  const { path } = options;
-  if ((path === undefined) === (options.input === undefined)) {
+  const { path, input } = options;
+  if ((path === undefined) === (input === undefined)) {
     throw new Error('ingest: give the file as exactly one of input (a stream) or path, got both or neither');
   }
-  if (path === undefined)
-    return readOnOneThread(options, await openCsv(options.input!, { onBytes }), progress, temp, ingestedAt);
+  if (input !== undefined)
+    return readOnOneThread(options, await openCsv(input, { onBytes }), progress, temp, ingestedAt);
+  if (path === undefined) throw new Error('ingest: unreachable: no path and no input');
   const size = (await stat(path)).size;
   const twoThreads = options.parallel !== false && size >= (options.parallelMinBytes ?? PARALLEL_MIN_BYTES);
   // Started first, so that its modules load while this thread opens the file and looks for the cut.

@@ -88,6 +88,17 @@ describe('ingest on two threads', () => {
     60_000,
   );
 
+  it('refuses to be given the file both as a stream and as a path, or neither way, writing nothing', async () => {
+    const lake = await mkdtemp(join(dir, 'lake-'));
+    const file = join(dir, 'tiny.csv');
+    await generateWave({ survey: 'uk-se', wave: 2023, rows: 20, seed: 1, orgKey: ORG_KEY, keepRecords: false }, file);
+    const base = { storage: new LocalStorage(lake), survey: 'uk-se', wave: 2023, sourceFile: 'x', orgKey: ORG_KEY };
+    const both = ingestWave({ ...base, path: file, input: createReadStream(file) });
+    await expect(both).rejects.toThrow(/exactly one of input \(a stream\) or path, got both or neither/);
+    await expect(ingestWave(base)).rejects.toThrow(/exactly one of input/);
+    expect(await readWavePointer(new LocalStorage(lake), 'uk-se', 2023)).toBeUndefined();
+  });
+
   it('caps the listed issues as one thread does, counting them all', async () => {
     const file = join(dir, 'capped.csv');
     await generateWave({ survey: 'uk-se', wave: 2023, rows: 2000, seed: 9, orgKey: ORG_KEY, keepRecords: false }, file);
