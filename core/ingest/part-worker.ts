@@ -27,6 +27,15 @@ async function run(job: PartJob): Promise<void> {
     offers = new Float64Array(BATCH * OFFER_WIDTH);
     count = 0;
   };
+  // The header is read again here, so its own decode and parse errors (already counted by the first thread) are
+  // found by reading it alone, and taken off this part's counts.
+  const headerOnly = await openCsv(Readable.from(fileRange(job.path, 0, { end: job.headerEnd })), {
+    encoding: job.encoding,
+    delimiter: job.delimiter,
+    lineBreak: job.lineBreak,
+  });
+  for await (const _ of headerOnly.batches());
+  const headerSource = await headerOnly.done();
   let bytes = 0;
   const reader = await openCsv(Readable.from(partBytes(job), { highWaterMark: 1 }), {
     encoding: job.encoding,
@@ -68,8 +77,8 @@ async function run(job: PartJob): Promise<void> {
       counts: result.counts,
       warnings: { listed: result.warnings.listed, total: result.warnings.total },
       errors: { listed: result.errors.listed, total: result.errors.total },
-      decodeErrors: source.decodeErrors,
-      parseErrors: source.parseErrors ?? 0,
+      decodeErrors: source.decodeErrors - headerSource.decodeErrors,
+      parseErrors: (source.parseErrors ?? 0) - (headerSource.parseErrors ?? 0),
       spoolPath: result.spoolPath,
       rejectedPath: result.rejectedPath,
     },

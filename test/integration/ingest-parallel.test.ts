@@ -99,6 +99,35 @@ describe('ingest on two threads', () => {
     expect(await readWavePointer(new LocalStorage(lake), 'uk-se', 2023)).toBeUndefined();
   });
 
+  it('counts invalid bytes in the header once, though both threads read the header', async () => {
+    const file = join(dir, 'bad-header-byte.csv');
+    await generateWave({ survey: 'uk-se', wave: 2023, rows: 1500, seed: 3, orgKey: ORG_KEY, keepRecords: false }, file);
+    const read = await readFile(file);
+    // With a BOM the file is read as UTF-8 whatever its bytes, so an invalid byte is a decode error.
+    const bytes = read[0] === 0xef ? read : Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), read]);
+    // An invalid UTF-8 byte (0xff) in the header's first name (inside its quotes, if quoted), and one in the
+    // second half of the file.
+    const comma = bytes.indexOf(0x2c);
+    const at = bytes[comma - 1] === 0x22 ? comma - 1 : comma;
+    const cut = bytes.indexOf(0x0a, Math.floor(bytes.length * 0.75)) + 1;
+    await writeFile(
+      file,
+      Buffer.concat([
+        bytes.subarray(0, at),
+        Buffer.from([0xff]),
+        bytes.subarray(at, cut),
+        Buffer.from('x\xff,,\n', 'latin1'),
+        bytes.subarray(cut),
+      ]),
+    );
+    const one = await ingest(file, 'uk-se', 2023, 'stream');
+    const two = await ingest(file, 'uk-se', 2023, 'two threads');
+    expect(two.threads).toBe(2);
+    expect(one.report.warnings.find((w) => w.type === 'encoding-error')?.message).toMatch(/^ingest: 2 invalid utf-8/);
+    expect(two.report).toEqual(one.report);
+    expect(two.rejected.equals(one.rejected)).toBe(true);
+  }, 60_000);
+
   it('caps the listed issues as one thread does, counting them all', async () => {
     const file = join(dir, 'capped.csv');
     await generateWave({ survey: 'uk-se', wave: 2023, rows: 2000, seed: 9, orgKey: ORG_KEY, keepRecords: false }, file);
