@@ -2,9 +2,9 @@ import { endianness } from 'node:os';
 import { type ChunkStatistics, Encoding, PhysicalType, type SchemaLeaf } from './format.ts';
 
 /**
- * Column buffers for one row group. Each buffer appends a whole column slice of a batch of rows in one tight,
- * monomorphic loop (the batch is walked column by column), keeps the values in typed arrays sized for one row
- * group, and encodes itself into a PLAIN or RLE_DICTIONARY v1 data page. Nulls are not stored as values: a
+ * Column buffers for one row group. Each buffer appends a slice of one column, given as typed ColumnData (rows
+ * of values are first copied into that form by columnOfRows), in one tight, monomorphic loop, keeps the values in
+ * typed arrays sized for one row group, and encodes itself into a PLAIN or RLE_DICTIONARY v1 data page. Nulls are not stored as values: a
  * validity bitmap is kept, which is byte for byte the bit-packed form of the definition levels.
  */
 
@@ -90,9 +90,10 @@ function kindError(column: ParquetColumn, data: ColumnData): Error {
 export interface ColumnBuffer {
   readonly column: ParquetColumn;
   readonly leaf: SchemaLeaf;
-  /** Appends rows[start..end)[index]; `rowBase` is the writer-wide number of rows[start], for error messages. */
-  append(rows: readonly (readonly ParquetValue[])[], index: number, start: number, end: number, rowBase: number): void;
-  /** Appends rows [start..end) of typed column data: the same checks, values and statistics as append. */
+  /**
+   * Appends rows [start..end) of typed column data; `rowBase` is the writer-wide number of row `start`, for error
+   * messages. Rows given as values reach it through columnOfRows.
+   */
   appendData(data: ColumnData, start: number, end: number, rowBase: number): void;
   /** Bytes held by variable-length values, so the writer can cut a row group early when strings are large. */
   variableBytes(): number;
@@ -192,36 +193,6 @@ class Int32Buffer implements ColumnBuffer {
     this.validity = new Validity(capacity);
   }
 
-  append(rows: readonly (readonly ParquetValue[])[], index: number, start: number, end: number, rowBase: number): void {
-    const values = this.values;
-    const validity = this.validity;
-    const bits = validity.bits;
-    const nullable = this.column.nullable;
-    let n = this.n;
-    let r = validity.rows;
-    let min = this.min;
-    let max = this.max;
-    for (let i = start; i < end; i++, r++) {
-      const v = (rows[i] as readonly ParquetValue[])[index];
-      if (v === null || v === undefined) {
-        if (!nullable) throw typeError(this.column, 'a value (the column is not nullable)', v, rowBase + i - start);
-        validity.nulls++;
-        continue;
-      }
-      if (typeof v !== 'number' || (v | 0) !== v) {
-        throw typeError(this.column, 'a whole number in the int32 range', v, rowBase + i - start);
-      }
-      bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7));
-      values[n++] = v;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    this.n = n;
-    validity.rows = r;
-    this.min = min;
-    this.max = max;
-  }
-
   appendData(data: ColumnData, start: number, end: number, rowBase: number): void {
     if (data.kind !== 'int32') throw kindError(this.column, data);
     const source = data.values;
@@ -301,40 +272,6 @@ class Float64Buffer implements ColumnBuffer {
     this.validity = new Validity(capacity);
   }
 
-  append(rows: readonly (readonly ParquetValue[])[], index: number, start: number, end: number, rowBase: number): void {
-    const values = this.values;
-    const validity = this.validity;
-    const bits = validity.bits;
-    const nullable = this.column.nullable;
-    const timestamp = this.timestamp;
-    let n = this.n;
-    let r = validity.rows;
-    let min = this.min;
-    let max = this.max;
-    for (let i = start; i < end; i++, r++) {
-      const v = (rows[i] as readonly ParquetValue[])[index];
-      if (v === null || v === undefined) {
-        if (!nullable) throw typeError(this.column, 'a value (the column is not nullable)', v, rowBase + i - start);
-        validity.nulls++;
-        continue;
-      }
-      if (typeof v !== 'number') throw typeError(this.column, 'a number', v, rowBase + i - start);
-      // Milliseconds since the epoch, whole, within the range of a JS Date (so every int64 conversion is exact).
-      if (timestamp && (Math.floor(v) !== v || v > 8.64e15 || v < -8.64e15)) {
-        throw typeError(this.column, 'whole milliseconds since the epoch within ±8.64e15', v, rowBase + i - start);
-      }
-      bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7));
-      values[n++] = v;
-      // NaN fails both comparisons, so it never becomes a bound (the spec excludes NaN from min/max).
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    this.n = n;
-    validity.rows = r;
-    this.min = min;
-    this.max = max;
-  }
-
   appendData(data: ColumnData, start: number, end: number, rowBase: number): void {
     if (data.kind !== 'float64') throw kindError(this.column, data);
     const source = data.values;
@@ -355,9 +292,7 @@ class Float64Buffer implements ColumnBuffer {
         continue;
       }
       const v = source[i] as number;
-      if (timestamp && (Math.floor(v) !== v || v > 8.64e15 || v < -8.64e15)) {
-        throw typeError(this.column, 'whole milliseconds since the epoch within ±8.64e15', v, rowBase + i - start);
-      }
+      if (timestamp) checkTimestamp(this.column, v, rowBase + i - start);
       bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7));
       values[n++] = v;
       if (v < min) min = v;
@@ -437,35 +372,6 @@ class BooleanBuffer implements ColumnBuffer {
     this.leaf = leafOf(column, PhysicalType.BOOLEAN);
     this.values = new Uint8Array((capacity + 7) >>> 3);
     this.validity = new Validity(capacity);
-  }
-
-  append(rows: readonly (readonly ParquetValue[])[], index: number, start: number, end: number, rowBase: number): void {
-    const values = this.values;
-    const validity = this.validity;
-    const bits = validity.bits;
-    const nullable = this.column.nullable;
-    let n = this.n;
-    let r = validity.rows;
-    let trues = this.trues;
-    for (let i = start; i < end; i++, r++) {
-      const v = (rows[i] as readonly ParquetValue[])[index];
-      if (v === null || v === undefined) {
-        if (!nullable) throw typeError(this.column, 'a value (the column is not nullable)', v, rowBase + i - start);
-        validity.nulls++;
-        continue;
-      }
-      if (v === true) {
-        values[n >>> 3] = (values[n >>> 3] as number) | (1 << (n & 7));
-        trues++;
-      } else if (v !== false) {
-        throw typeError(this.column, 'a boolean', v, rowBase + i - start);
-      }
-      n++;
-      bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7));
-    }
-    this.n = n;
-    this.trues = trues;
-    validity.rows = r;
   }
 
   appendData(data: ColumnData, start: number, end: number, rowBase: number): void {
@@ -575,26 +481,6 @@ class StringBuffer implements ColumnBuffer {
     this.wantDictionary = column.dictionary === true;
     this.dict = this.wantDictionary ? new Map() : null;
     this.indices = new Int32Array(this.wantDictionary ? capacity : 0);
-  }
-
-  append(rows: readonly (readonly ParquetValue[])[], index: number, start: number, end: number, rowBase: number): void {
-    const validity = this.validity;
-    const bits = validity.bits;
-    const nullable = this.column.nullable;
-    let r = validity.rows;
-    for (let i = start; i < end; i++, r++) {
-      const v = (rows[i] as readonly ParquetValue[])[index];
-      if (v === null || v === undefined) {
-        if (!nullable) throw typeError(this.column, 'a value (the column is not nullable)', v, rowBase + i - start);
-        validity.nulls++;
-        continue;
-      }
-      if (typeof v !== 'string') throw typeError(this.column, 'a string', v, rowBase + i - start);
-      bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7));
-      if (this.dict !== null) this.appendDictionary(v);
-      else this.pushPlain(v);
-    }
-    validity.rows = r;
   }
 
   /**
@@ -886,6 +772,82 @@ function encodeIndices(indices: Int32Array, n: number, dictSize: number): Uint8A
   }
   if (accBits > 0) out[o] = acc & 0xff;
   return out;
+}
+
+/** Milliseconds since the epoch, whole, within the range of a JS Date (so every int64 conversion is exact). */
+function checkTimestamp(column: ParquetColumn, v: number, row: number): void {
+  if (Math.floor(v) !== v || v > 8.64e15 || v < -8.64e15) {
+    throw typeError(column, 'whole milliseconds since the epoch within ±8.64e15', v, row);
+  }
+}
+
+/**
+ * Rows[start..end)[index] as ColumnData, each value checked against the column's type (and a missing value
+ * against its nullability) as it is copied: how rows given as values reach the one typed append path.
+ * `rowBase` is the writer-wide number of rows[start], for error messages.
+ */
+export function columnOfRows(
+  column: ParquetColumn,
+  rows: readonly (readonly ParquetValue[])[],
+  index: number,
+  start: number,
+  end: number,
+  rowBase: number,
+): ColumnData {
+  const count = end - start;
+  const valid = new Uint8Array(count);
+  const kind = columnDataKind(column.type);
+  const ints = new Int32Array(kind === 'int32' ? count : 0);
+  const doubles = new Float64Array(kind === 'float64' ? count : 0);
+  const bools = new Uint8Array(kind === 'boolean' ? count : 0);
+  const offsets = new Uint32Array(kind === 'utf8' ? count + 1 : 0);
+  let bytes = new Uint8Array(kind === 'utf8' ? count * 16 : 0);
+  for (let r = 0; r < count; r++) {
+    const v = (rows[start + r] as readonly ParquetValue[])[index];
+    const row = rowBase + r;
+    if (v === null || v === undefined) {
+      if (!column.nullable) throw typeError(column, 'a value (the column is not nullable)', v, row);
+      if (kind === 'utf8') offsets[r + 1] = offsets[r] as number;
+      continue;
+    }
+    valid[r] = 1;
+    switch (kind) {
+      case 'int32':
+        if (typeof v !== 'number' || (v | 0) !== v)
+          throw typeError(column, 'a whole number in the int32 range', v, row);
+        ints[r] = v;
+        break;
+      case 'float64':
+        if (typeof v !== 'number') throw typeError(column, 'a number', v, row);
+        if (column.type === 'timestamp_millis') checkTimestamp(column, v, row);
+        doubles[r] = v;
+        break;
+      case 'boolean':
+        if (v !== true && v !== false) throw typeError(column, 'a boolean', v, row);
+        bools[r] = v ? 1 : 0;
+        break;
+      default: {
+        if (typeof v !== 'string') throw typeError(column, 'a string', v, row);
+        const at = offsets[r] as number;
+        if (at + v.length * 3 > bytes.length) {
+          const grown = new Uint8Array(Math.max(bytes.length * 2, at + v.length * 3));
+          grown.set(bytes.subarray(0, at));
+          bytes = grown;
+        }
+        offsets[r + 1] = writeUtf8(v, bytes, at);
+      }
+    }
+  }
+  switch (kind) {
+    case 'int32':
+      return { kind, valid, values: ints };
+    case 'float64':
+      return { kind, valid, values: doubles };
+    case 'boolean':
+      return { kind, valid, values: bools };
+    default:
+      return { kind, valid, offsets, bytes };
+  }
 }
 
 /** Creates the buffer for one column, sized for one row group. */

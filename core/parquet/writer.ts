@@ -4,6 +4,7 @@ import { gzip } from 'node:zlib';
 import {
   type ColumnBuffer,
   type ColumnData,
+  columnOfRows,
   createColumnBuffer,
   type EncodedChunk,
   type ParquetColumn,
@@ -187,7 +188,10 @@ export class ParquetWriter {
         }
       }
       const rowBase = this.rows;
-      for (let j = 0; j < width; j++) (this.buffers[j] as ColumnBuffer).append(rows, j, i, end, rowBase);
+      for (let j = 0; j < width; j++) {
+        const buffer = this.buffers[j] as ColumnBuffer;
+        buffer.appendData(columnOfRows(buffer.column, rows, j, i, end, rowBase), 0, end - i, rowBase);
+      }
       this.groupRows += end - i;
       i = end;
       if (this.groupRows >= this.capacity || this.variableBytes() >= this.rowGroupBytes) await this.flushRowGroup();
