@@ -273,7 +273,6 @@ export class DuplicateTracker {
 
   /** Records a valid row (spool indexes are 0, 1, 2, ... in file order). Synchronous and cheap. */
   offer(orgId: string, submittedAt: number | null, spoolIndex: number, rowNumber: number): void {
-    if (this.finished) throw new Error('dedupe: offer() after finish(); a tracker applies the rule once');
     // Parse the 16 hex digits in place: no substrings; a bad character is a -1 digit, caught by one sign check.
     let hi = 0;
     let lo = 0;

@@ -273,10 +273,9 @@ export class RecordSpool {
     let size = HEADER_BYTES + this.raw.size(rows);
     for (const builder of this.builders) size += builder.size(rows);
     // Block buffers are reused once written, so a long ingest leaves no trail of megabyte buffers behind it.
-    let buffer = this.free.pop();
-    if (buffer === undefined || buffer.length < size) buffer = new Uint8Array(Math.max(size, buffer?.length ?? 0));
-    const block = buffer;
-    block.fill(0, 0, size);
+    // The padding between sections keeps whatever a reused buffer held: it is never read.
+    let block = this.free.pop();
+    if (block === undefined || block.length < size) block = new Uint8Array(Math.max(size, block?.length ?? 0));
     const header = new DataView(block.buffer, block.byteOffset, HEADER_BYTES);
     header.setUint32(0, rows, true);
     header.setUint32(4, size, true);
