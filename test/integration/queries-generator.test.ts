@@ -9,10 +9,10 @@ import { DuckDbEngine } from '../../core/engine/duckdb-engine.ts';
 import { generateWave, type TruthRecord } from '../../core/generate/index.ts';
 import { ingestWave } from '../../core/ingest/ingest.ts';
 import { LOCAL_DEFAULT_ORG_KEY } from '../../core/ingest/org-id.ts';
-import { loadSavedQueries, runSavedQuery } from '../../core/queries/index.ts';
+import { runSavedQuery } from '../../core/queries/index.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import { truthOf } from '../helpers/truth-stats.ts';
-import { rowsDiffer, writeLake } from './queries-lake.ts';
+import { queryCases, rowsDiffer, writeLake } from './queries-lake.ts';
 
 const WAVES: readonly [string, number][] = [
   ['uk-se', 2019],
@@ -21,33 +21,16 @@ const WAVES: readonly [string, number][] = [
   ['fr-ess', 2023],
 ];
 
-/** Every query with every parameter combination the waves allow, panels included. */
-function cases(): { name: string; params: Record<string, string> }[] {
-  const all: { name: string; params: Record<string, string> }[] = [];
-  const surveys = [...new Set(WAVES.map(([survey]) => survey))];
-  for (const query of loadSavedQueries()) {
-    const names = query.parameters.map((parameter) => parameter.name);
-    for (const survey of surveys) {
-      const waves = WAVES.filter(([s]) => s === survey).map(([, wave]) => wave);
-      if (names.includes('from_wave')) {
-        for (const from of waves) {
-          for (const to of waves.filter((wave) => wave > from)) {
-            all.push({ name: query.name, params: { survey, from_wave: String(from), to_wave: String(to) } });
-          }
-        }
-      } else if (names.includes('wave')) {
-        for (const wave of waves) all.push({ name: query.name, params: { survey, wave: String(wave) } });
-      } else {
-        all.push({ name: query.name, params: { survey } });
-      }
-    }
-  }
-  return all;
+/** The waves of each survey, from WAVES. */
+function surveyWaves(): Record<string, number[]> {
+  const waves: Record<string, number[]> = {};
+  for (const [survey, wave] of WAVES) (waves[survey] ??= []).push(wave);
+  return waves;
 }
 
 async function expectAllAgree(engine: DuckDbEngine, records: readonly TruthRecord[]): Promise<void> {
   let compared = 0;
-  for (const { name, params } of cases()) {
+  for (const { name, params } of queryCases(surveyWaves())) {
     const result = await runSavedQuery(engine, name, params);
     const expected = truthOf(name, records, params);
     expect(rowsDiffer(result.rows, expected), `${name} ${JSON.stringify(params)}`).toBeUndefined();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { commitWave, curatedWavePrefix } from '../../core/lake.ts';
+import { loadSavedQueries } from '../../core/queries/index.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import type { StatsRecord } from '../helpers/truth-stats.ts';
 
@@ -247,4 +248,32 @@ export function rowsDiffer(
     }
   }
   return undefined;
+}
+
+/** One saved query with one set of parameters. */
+export interface QueryCase {
+  readonly name: string;
+  readonly params: Record<string, string>;
+}
+
+/** Every saved query with every parameter combination the waves of each survey allow, panels included. */
+export function queryCases(surveyWaves: Readonly<Record<string, readonly number[]>>): QueryCase[] {
+  const all: QueryCase[] = [];
+  for (const query of loadSavedQueries()) {
+    const names = query.parameters.map((parameter) => parameter.name);
+    for (const [survey, waves] of Object.entries(surveyWaves)) {
+      if (names.includes('from_wave')) {
+        for (const from of waves) {
+          for (const to of waves.filter((wave) => wave > from)) {
+            all.push({ name: query.name, params: { survey, from_wave: String(from), to_wave: String(to) } });
+          }
+        }
+      } else if (names.includes('wave')) {
+        for (const wave of waves) all.push({ name: query.name, params: { survey, wave: String(wave) } });
+      } else {
+        all.push({ name: query.name, params: { survey } });
+      }
+    }
+  }
+  return all;
 }

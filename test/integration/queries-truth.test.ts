@@ -2,34 +2,12 @@
 // on seeded messy record sets: two surveys, several waves, a panel, nulls, ties and zero turnovers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbEngine } from '../../core/engine/duckdb-engine.ts';
-import { loadSavedQueries, runSavedQuery } from '../../core/queries/index.ts';
+import { runSavedQuery } from '../../core/queries/index.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import { truthOf } from '../helpers/truth-stats.ts';
-import { type FixtureRecord, randomRecords, rowsDiffer, writeLake } from './queries-lake.ts';
+import { type FixtureRecord, queryCases, randomRecords, rowsDiffer, writeLake } from './queries-lake.ts';
 
 const SURVEY_WAVES: Record<string, number[]> = { 'uk-se': [2019, 2021, 2023], 'fr-ess': [2022, 2023] };
-
-/** Every parameter combination of every saved query over the waves of the fixture. */
-function cases(): { name: string; params: Record<string, string> }[] {
-  const all: { name: string; params: Record<string, string> }[] = [];
-  for (const query of loadSavedQueries()) {
-    for (const [survey, waves] of Object.entries(SURVEY_WAVES)) {
-      const names = query.parameters.map((parameter) => parameter.name);
-      if (names.includes('from_wave')) {
-        for (const from of waves) {
-          for (const to of waves.filter((wave) => wave > from)) {
-            all.push({ name: query.name, params: { survey, from_wave: String(from), to_wave: String(to) } });
-          }
-        }
-      } else if (names.includes('wave')) {
-        for (const wave of waves) all.push({ name: query.name, params: { survey, wave: String(wave) } });
-      } else {
-        all.push({ name: query.name, params: { survey } });
-      }
-    }
-  }
-  return all;
-}
 
 describe.each([1, 2, 3, 42])('saved queries on DuckDB against the TypeScript truth, seed %i', (seed) => {
   let records: FixtureRecord[];
@@ -44,7 +22,7 @@ describe.each([1, 2, 3, 42])('saved queries on DuckDB against the TypeScript tru
   afterAll(() => engine.close());
 
   it('agrees on every query, survey, wave and panel', async () => {
-    const all = cases();
+    const all = queryCases(SURVEY_WAVES);
     expect(all.length).toBeGreaterThan(30);
     let nonEmpty = 0;
     for (const { name, params } of all) {
