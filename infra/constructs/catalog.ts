@@ -84,39 +84,34 @@ export class Catalog extends Construct {
 
   /** Lets the grantee read the table's definition and partitions, as Athena needs (GLUE_DATABASE, GLUE_TABLE). */
   grantRead(grantee: iam.IGrantable): iam.Grant {
-    configure(grantee, 'GLUE_DATABASE', this.databaseName);
-    configure(grantee, 'GLUE_TABLE', RESPONSES_TABLE);
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: [
-        'glue:GetDatabase',
-        'glue:GetDatabases',
-        'glue:GetTable',
-        'glue:GetTables',
-        'glue:GetPartition',
-        'glue:GetPartitions',
-        'glue:BatchGetPartition',
-      ],
-      resourceArns: this.arns,
-    });
+    return this.grant(grantee, [
+      'glue:GetDatabase',
+      'glue:GetDatabases',
+      'glue:GetTable',
+      'glue:GetTables',
+      'glue:GetPartition',
+      'glue:GetPartitions',
+      'glue:BatchGetPartition',
+    ]);
   }
 
   /** Lets the grantee create and switch the table's partitions, i.e. commit a wave version (GLUE_DATABASE, GLUE_TABLE). */
   grantCommitPartitions(grantee: iam.IGrantable): iam.Grant {
+    return this.grant(grantee, [
+      'glue:GetTable',
+      'glue:GetPartition',
+      'glue:GetPartitions',
+      'glue:CreatePartition',
+      'glue:BatchCreatePartition',
+      'glue:UpdatePartition',
+    ]);
+  }
+
+  /** Grants `actions` on the database and table, and tells the grantee (a function) their names. */
+  private grant(grantee: iam.IGrantable, actions: string[]): iam.Grant {
     configure(grantee, 'GLUE_DATABASE', this.databaseName);
     configure(grantee, 'GLUE_TABLE', RESPONSES_TABLE);
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: [
-        'glue:GetTable',
-        'glue:GetPartition',
-        'glue:GetPartitions',
-        'glue:CreatePartition',
-        'glue:BatchCreatePartition',
-        'glue:UpdatePartition',
-      ],
-      resourceArns: this.arns,
-    });
+    return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: this.arns });
   }
 }
 
