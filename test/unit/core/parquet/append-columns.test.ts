@@ -6,17 +6,10 @@ import {
   type ParquetValue,
   ParquetWriter,
 } from '../../../../core/parquet/index.ts';
+import { ALL_TYPES } from './read-back.ts';
 
-const COLUMNS: readonly ParquetColumn[] = [
-  { name: 's', type: 'string', nullable: true },
-  { name: 'code', type: 'string', nullable: true, dictionary: true },
-  { name: 'i', type: 'int32', nullable: true },
-  { name: 'f', type: 'double', nullable: true },
-  { name: 'b', type: 'boolean', nullable: true },
-  { name: 't', type: 'timestamp_millis', nullable: true },
-  { name: 'req', type: 'int32', nullable: false },
-  { name: 'name', type: 'string', nullable: false },
-];
+/** Every type, plus a required string. */
+const COLUMNS: readonly ParquetColumn[] = [...ALL_TYPES, { name: 'name', type: 'string', nullable: false }];
 
 const utf8 = new TextEncoder();
 

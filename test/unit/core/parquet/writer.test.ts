@@ -12,7 +12,7 @@ import {
   writableSink,
   writeParquetFile,
 } from '../../../../core/parquet/index.ts';
-import { metadataWithHyparquet, readWithHyparquet } from './read-back.ts';
+import { ALL_TYPES, metadataWithHyparquet, readWithHyparquet } from './read-back.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -21,16 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-const ALL_TYPES: readonly ParquetColumn[] = [
-  { name: 's', type: 'string', nullable: true },
-  { name: 'code', type: 'string', nullable: true, dictionary: true },
-  { name: 'i', type: 'int32', nullable: true },
-  { name: 'f', type: 'double', nullable: true },
-  { name: 'b', type: 'boolean', nullable: true },
-  { name: 't', type: 'timestamp_millis', nullable: true },
-  { name: 'req', type: 'int32', nullable: false },
-];
 
 const ALL_TYPES_ROWS: ParquetValue[][] = [
   ['héllo wörld', 'a', 1, 1.5, true, Date.UTC(2024, 1, 29, 23, 59, 59, 999), 0],
