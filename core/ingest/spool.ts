@@ -167,7 +167,8 @@ class RawBuilder {
         p += utf8.encodeInto(rest, bytes.subarray(p)).written;
       }
     }
-    if (clash) {
+    // A row whose text starts with the JSON marker itself is written as JSON too, or it would be read as JSON.
+    if (clash || (p > start && this.bytes[start] === RAW_JSON)) {
       const json = utf8.encode(JSON.stringify(cells));
       if (start + 1 + json.length > this.bytes.length) this.grow(start + 1 + json.length);
       this.bytes[start] = RAW_JSON;

@@ -38,10 +38,13 @@ function valueAt(column: ColumnData, i: number): unknown {
 }
 
 /** Raw cells as a CSV row may hold them, including the spool's own separator U+001F now and then. */
-const cells = fc.array(fc.oneof(fc.string(), fc.constantFrom('', 'a\u001fb', '\u001f', 'é\u001f', '日本語', ' x ')), {
-  minLength: 1,
-  maxLength: 6,
-});
+const cells = fc.array(
+  fc.oneof(fc.string(), fc.constantFrom('', 'a\u001fb', '\u001f', 'é\u001f', '日本語', ' x ', '\u0002', '\u0002[1]')),
+  {
+    minLength: 1,
+    maxLength: 6,
+  },
+);
 
 const record = fc.record({
   s: fc.option(fc.oneof(fc.string(), fc.constantFrom('', 'héllo', '日本語 😀', 'x'.repeat(200)))),
