@@ -24,7 +24,7 @@ const WAVES: readonly [string, number][] = [
 /** The waves of each survey, from WAVES. */
 function surveyWaves(): Record<string, number[]> {
   const waves: Record<string, number[]> = {};
-  for (const [survey, wave] of WAVES) (waves[survey] ??= []).push(wave);
+  for (const [survey, wave] of WAVES) waves[survey] = [...(waves[survey] ?? []), wave];
   return waves;
 }
 
