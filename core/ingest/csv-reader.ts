@@ -24,6 +24,12 @@ export interface CsvRecord {
   readonly rowNumber: number;
   /** The cells as parsed, unquoted; as many as the record has (ragged rows keep their count). */
   readonly cells: string[];
+  /**
+   * The record's own text, without its line break, when its cells were checked to map back onto it exactly:
+   * parseRecordText gives the cells back from it. Undefined for a record that could not be checked that way
+   * (malformed quoting near it, white space around a quoted cell).
+   */
+  readonly text: string | undefined;
 }
 
 /** What was read: recorded in the ingest report's "source" and used for idempotent re-ingest. */
@@ -52,6 +58,11 @@ export interface CsvReader {
   readonly lineBreak: CsvLineBreak;
   /** The first record's cells, BOM stripped. */
   readonly header: string[];
+  /**
+   * Whether the text decoded so far held the unit separator U+001F. Text is decoded before its records are
+   * handed out, so while this is false no cell handed out holds one.
+   */
+  readonly unitSeparatorSeen: boolean;
   /** The data records in order, in batches; can be iterated once. */
   batches(): AsyncIterable<CsvRecord[]>;
   /** Bytes, SHA-256 and error counts; resolves once batches() is exhausted. */
@@ -157,6 +168,59 @@ function cp1252Decoder(): Decoder {
   };
 }
 
+const QUOTE = 0x22;
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * The text of each record of `rows`, which papaparse parsed from `input` (starting at the first record's start),
+ * as long as every cell maps back onto it: an unquoted cell is its own text, a quoted one its text with quotes
+ * doubled between two quotes, and a delimiter (or, after the last cell, the line break) follows each. Stops at
+ * the first record that does not map, so texts[i] is undefined from there on. A cell costs a length and a
+ * character test: much less than copying the cells.
+ */
+function recordTexts(input: string, rows: readonly string[][], delimiter: number, lineBreak: CsvLineBreak): string[] {
+  const texts: string[] = [];
+  let p = 0;
+  for (const cells of rows) {
+    const start = p;
+    const last = cells.length - 1;
+    for (let j = 0; ; j++) {
+      const cell = cells[j] as string;
+      if (input.charCodeAt(p) === QUOTE) {
+        let quotes = 0;
+        for (let k = cell.indexOf('"'); k !== -1; k = cell.indexOf('"', k + 1)) quotes++;
+        p += cell.length + quotes + 2;
+        if (input.charCodeAt(p - 1) !== QUOTE) return texts;
+      } else {
+        p += cell.length;
+      }
+      if (j >= last) break;
+      if (input.charCodeAt(p) !== delimiter) return texts;
+      p++;
+    }
+    const end = p;
+    if (p === input.length) {
+      // The file's last record, without a final line break.
+      texts.push(input.substring(start, end));
+      return texts;
+    }
+    if (input.startsWith(lineBreak, p)) p += lineBreak.length;
+    // Read as LF, a CRLF file's last unquoted cell lost its '\r' (RecordParser.parse): the record ends before it.
+    else if (lineBreak === '\n' && input.charCodeAt(p) === CR && input.charCodeAt(p + 1) === LF) p += 2;
+    else return texts;
+    texts.push(input.substring(start, end));
+  }
+  return texts;
+}
+
+/** Records as papaparse gave them, with the text of those that could be checked (see recordTexts). */
+interface Parsed {
+  readonly rows: string[][];
+  /** texts[i] is rows[i]'s text; shorter than rows when some could not be checked. */
+  readonly texts: string[];
+}
+
 /** Characters papaparse is given at a time; a record longer than this gets all the pending text as its window. */
 const WINDOW_CHARS = 16 * 1024;
 /** Raw bytes decoded at a time: their text (at most 64 KB) is an ordinary young heap string. */
@@ -185,18 +249,23 @@ class RecordParser {
   private starved = false;
   parseErrors = 0;
 
+  private readonly delimiterCode: number;
+
   constructor(
     delimiter: CsvDelimiter,
     private readonly lineBreak: CsvLineBreak,
   ) {
     this.parser = new Papa.Parser({ delimiter, newline: lineBreak, quoteChar: '"', dynamicTyping: false });
+    this.delimiterCode = delimiter.charCodeAt(0);
   }
 
   /** Records papaparse completes in `input`, and where the unparsed rest starts; with `last`, the rest is a record too. */
-  private parse(input: string, last: boolean): { rows: string[][]; cursor: number } {
+  private parse(input: string, last: boolean): Parsed & { cursor: number } {
     const result = this.parser.parse(input, 0, !last) as Papa.ParseResult<string[]>;
     const rows = result.data;
-    for (const error of result.errors) if (error.row === undefined || error.row < rows.length) this.parseErrors++;
+    let faults = 0;
+    for (const error of result.errors) if (error.row === undefined || error.row < rows.length) faults++;
+    this.parseErrors += faults;
     if (this.lineBreak === '\n') {
       // LF parsing of a CRLF file leaves '\r' at the end of the last unquoted cell.
       for (const row of rows) {
@@ -205,7 +274,9 @@ class RecordParser {
         if (cell.charCodeAt(cell.length - 1) === 0x0d) row[lastIndex] = cell.slice(0, -1);
       }
     }
-    return { rows, cursor: result.meta.cursor };
+    // Where papaparse had to guess (malformed quotes), no record's text is trusted.
+    const texts = faults === 0 ? recordTexts(input, rows, this.delimiterCode, this.lineBreak) : [];
+    return { rows, texts, cursor: result.meta.cursor };
   }
 
   /** Appends decoded text after what is pending. */
@@ -218,7 +289,7 @@ class RecordParser {
   }
 
   /** The next complete records (at least one), or undefined when the pending text holds no complete record yet. */
-  next(): string[][] | undefined {
+  next(): Parsed | undefined {
     const headLength = this.head.length;
     const available = headLength + this.text.length - this.pos;
     if (this.starved || available === 0 || available < this.reparseAt) return undefined;
@@ -227,7 +298,8 @@ class RecordParser {
     const first = Math.min(this.text.length, this.pos + Math.max(WINDOW_CHARS, this.reparseAt));
     for (let end = first; ; end = this.text.length) {
       const input = this.head + this.text.substring(this.pos, end);
-      const { rows, cursor } = this.parse(input, false);
+      const parsed = this.parse(input, false);
+      const { rows, cursor } = parsed;
       if (rows.length > 0 || end === this.text.length) {
         this.head = input.substring(cursor);
         this.pos = end;
@@ -239,27 +311,41 @@ class RecordParser {
           this.text = '';
           this.pos = 0;
         }
-        return rows.length > 0 ? rows : undefined;
+        return rows.length > 0 ? parsed : undefined;
       }
     }
   }
 
   /** Every record left once `rest` (the decoder's last characters) is appended. */
-  finish(rest: string): string[][] {
+  finish(rest: string): Parsed[] {
     this.push(rest);
     this.reparseAt = 0;
     this.starved = false;
-    let rows: string[][] = [];
-    for (let more = this.next(); more !== undefined; more = this.next()) rows = rows.concat(more);
+    const parsed: Parsed[] = [];
+    for (let more = this.next(); more !== undefined; more = this.next()) parsed.push(more);
     // What follows the last line break is the last record; papaparse's trailing empty record
     // after a final line break is never produced, as nothing is left then.
     const left = this.head + this.text.substring(this.pos);
-    if (left.length > 0) rows = rows.concat(this.parse(left, true).rows);
+    if (left.length > 0) parsed.push(this.parse(left, true));
     this.head = '';
     this.text = '';
     this.pos = 0;
-    return rows;
+    return parsed;
   }
+}
+
+/**
+ * The cells of a record's text (CsvRecord.text) read with the file's delimiter and line break: the record's
+ * cells, as the reader gave them.
+ */
+export function parseRecordText(text: string, delimiter: CsvDelimiter, lineBreak: CsvLineBreak): string[] {
+  if (text === '') return [''];
+  const result = Papa.parse<string[]>(text, { delimiter, newline: lineBreak, quoteChar: '"', dynamicTyping: false });
+  const cells = result.data[0];
+  if (result.data.length !== 1 || cells === undefined || result.errors.length > 0) {
+    throw new Error(`ingest: a record's text should parse as one clean record, got ${JSON.stringify(text)}`);
+  }
+  return cells;
 }
 
 function csvError(message: string, cause?: unknown): CsvError {
@@ -319,21 +405,27 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
 
   const encoding = options.encoding ?? detectEncoding(sample);
   const decoder = encoding === 'windows-1252' ? cp1252Decoder() : utf8Decoder();
+  let unitSeparatorSeen = false;
+  /** Notes whether decoded text holds U+001F (one native scan a piece), and passes it on. */
+  const decoded = (text: string): string => {
+    if (!unitSeparatorSeen && text.indexOf('\u001f') !== -1) unitSeparatorSeen = true;
+    return text;
+  };
   let flushed = false;
   /** The decoder's last characters (a cut multi-byte sequence becomes U+FFFD), once. */
   const flush = (): string => {
     if (flushed) return '';
     flushed = true;
-    return decoder.end();
+    return decoded(decoder.end());
   };
   let ended = false;
-  /** The parser's last record, once. */
-  const finish = (): string[][] => {
+  /** The parser's last records, once. */
+  const finish = (): Parsed[] => {
     if (ended) return [];
     ended = true;
     return parser.finish(flush());
   };
-  let text = decoder.write(first);
+  let text = decoded(decoder.write(first));
   if (eof) text += flush();
   if (eof && text.trim() === '') throw csvError('the file is empty');
   const delimiter = options.delimiter ?? detectDelimiter(text);
@@ -355,24 +447,33 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
     }
     const piece = raw.subarray(rawAt, rawAt + DECODE_BYTES);
     rawAt += piece.length;
-    parser.push(decoder.write(piece));
+    parser.push(decoded(decoder.write(piece)));
     return true;
   };
 
   // The header: parse until the first record is complete (it may be longer than the sniff window).
   parser.push(text);
-  let rows = parser.next() ?? [];
-  while (rows.length === 0 && !ended) rows = (await feed()) ? (parser.next() ?? []) : finish();
-  const header = rows[0] ?? [];
+  const next = parser.next();
+  let opening = next === undefined ? [] : [next];
+  while (opening.length === 0 && !ended) {
+    if (await feed()) {
+      const more = parser.next();
+      if (more !== undefined) opening = [more];
+    } else {
+      opening = finish();
+    }
+  }
+  const header = opening[0]?.rows[0] ?? [];
   // utf-8 sniffing may miss a BOM only if the file was not what it seemed; strip defensively.
   if (header[0]?.charCodeAt(0) === 0xfeff) header[0] = header[0].slice(1);
 
   let nextRowNumber = options.firstRowNumber ?? 2;
-  const toRecords = (parsed: string[][], from: number, into: CsvRecord[]): void => {
-    for (let i = from; i < parsed.length; i++) into.push({ rowNumber: nextRowNumber++, cells: parsed[i]! });
+  const toRecords = ({ rows, texts }: Parsed, from: number, into: CsvRecord[]): void => {
+    for (let i = from; i < rows.length; i++) into.push({ rowNumber: nextRowNumber++, cells: rows[i]!, text: texts[i] });
   };
   const early: CsvRecord[] = [];
-  toRecords(rows, 1, early);
+  // The header record is not a data record.
+  for (const [k, parsed] of opening.entries()) toRecords(parsed, k === 0 ? 1 : 0, early);
 
   let state: 'ready' | 'reading' | 'finished' | 'abandoned' = 'ready';
   let settle: { resolve: (source: CsvSource) => void; reject: (error: unknown) => void } | undefined;
@@ -400,14 +501,14 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
           batch = [];
         }
         // Parse what is pending before reading more, so the source is read only as fast as batches are consumed.
-        const rows = parser.next();
-        if (rows !== undefined) {
-          toRecords(rows, 0, batch);
+        const parsed = parser.next();
+        if (parsed !== undefined) {
+          toRecords(parsed, 0, batch);
           continue;
         }
         if (!(await feed())) break;
       }
-      toRecords(finish(), 0, batch);
+      for (const parsed of finish()) toRecords(parsed, 0, batch);
       if (batch.length > 0) yield batch;
       finalSource = source();
       state = 'finished';
@@ -429,6 +530,9 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
     delimiter,
     lineBreak,
     header,
+    get unitSeparatorSeen() {
+      return unitSeparatorSeen;
+    },
     batches: () => batches(),
     done(): Promise<CsvSource> {
       if (finalSource !== undefined) return Promise.resolve(finalSource);

@@ -10,8 +10,9 @@ import { checkWave, getSurvey, type Report, ReportSchema, type SurveyDefinition 
 import { commitWave, curatedWavePrefix, readWavePointer, reportsPrefix, type WavePointer } from '../lake.ts';
 import { ParquetWriter } from '../parquet/index.ts';
 import type { Storage } from '../storage/storage.ts';
-import { type CsvReader, type CsvSource, openCsv } from './csv-reader.ts';
+import { type CsvReader, type CsvSource, openCsv, parseRecordText } from './csv-reader.ts';
 import { DuplicateTracker } from './dedupe.ts';
+import type { CsvLineBreak } from './detect.ts';
 import { type HeaderMatch, matchHeaders } from './headers.ts';
 import type { RowIssue } from './issues.ts';
 import { fileRange, OFFER_WIDTH, type PartJob, type PartWorker, startPartWorker } from './parallel.ts';
@@ -106,6 +107,8 @@ interface PassOne {
   readonly spools: readonly { readonly path: string; readonly base: number }[];
   readonly rejectedPath: string;
   readonly headerLength: number;
+  /** The line break records end with: spooled record texts are read back with it. */
+  readonly lineBreak: CsvLineBreak;
   readonly threads: number;
 }
 
@@ -188,6 +191,7 @@ function onePart(part: PartResult, source: CsvSource, dedupe: DuplicateTracker, 
   return {
     header: part.header,
     headerLength: reader.header.length,
+    lineBreak: reader.lineBreak,
     source,
     counts: part.counts,
     warnings: part.warnings,
@@ -269,6 +273,7 @@ async function readOnTwoThreads(
     return {
       header: first.header,
       headerLength: reader.header.length,
+      lineBreak: reader.lineBreak,
       source: {
         encoding: reader.encoding,
         delimiter: reader.delimiter,
@@ -360,7 +365,7 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
   const reportKey = `${reportsPrefix(survey.id, options.wave)}report.json`;
   const rejectedKey = `${reportsPrefix(survey.id, options.wave)}rejected.csv`;
   try {
-    const { header, headerLength, source, counts, warnings, errors, dedupe, spools, rejectedPath, threads } =
+    const { header, headerLength, lineBreak, source, counts, warnings, errors, dedupe, spools, rejectedPath, threads } =
       await readPassOne(options, temp, ingestedAt);
 
     const live = await readWavePointer(options.storage, survey.id, options.wave);
@@ -407,10 +412,11 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
       losers += rejectedLine(cells, headerLength, rowNumber, [issue]);
     };
     const rejectedSink = new TextSink(createWriteStream(rejectedPath, { flags: 'a' }));
+    const parseText = (text: string) => parseRecordText(text, source.delimiter, lineBreak);
     try {
       for (const spool of spools) {
         const isLoser = (index: number) => outcome.isLoser(index);
-        for await (const block of readSpool(spool.path, COLUMNS, isLoser, onLoser, spool.base)) {
+        for await (const block of readSpool(spool.path, COLUMNS, isLoser, onLoser, spool.base, parseText)) {
           for (const [start, end] of block.kept) await writer.appendColumns(block.columns, start, end);
           await rejectedSink.write(losers);
           losers = '';

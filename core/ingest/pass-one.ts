@@ -137,7 +137,7 @@ export async function readPart(part: PartInput): Promise<PartResult> {
   try {
     for await (const batch of reader.batches()) {
       let rejectedText = '';
-      for (const { rowNumber, cells } of batch) {
+      for (const { rowNumber, cells, text } of batch) {
         counts.rows++;
         if (isBlankRow(cells)) {
           counts.blank++;
@@ -153,7 +153,7 @@ export async function readPart(part: PartInput): Promise<PartResult> {
         }
         offer(row.record.org_id, row.record.submitted_at, spoolIndex++, rowNumber);
         counts.valid++;
-        spool.add(row.record, rowNumber, cells);
+        spool.add(row.record, rowNumber, cells, text, !reader.unitSeparatorSeen);
       }
       await spool.drain();
       await rejected.write(rejectedText);

@@ -18,157 +18,303 @@ function pad8(n: number): number {
   return (n + 7) & ~7;
 }
 
-/** One column of the block being filled. */
-class ColumnBuilder {
-  readonly kind: ColumnData['kind'];
-  readonly valid: Uint8Array;
-  private readonly ints: Int32Array;
-  private readonly doubles: Float64Array;
-  private readonly bools: Uint8Array;
-  private readonly offsets: Uint32Array;
-  private bytes: Uint8Array;
+/** How a column is spooled: a dictionary-encoded string column as codes, any other as its ColumnData kind. */
+function spoolKind(column: ParquetColumn): ColumnData['kind'] {
+  return column.type === 'string' && column.dictionary === true ? 'codes' : columnDataKind(column.type);
+}
 
+/** One column of the block being filled; one class per kind, so each generated put (see putRecord) is monomorphic. */
+interface ColumnBuilder {
+  /** Puts row `r`'s value; a value of the wrong type is a bug upstream (records are validated first). */
+  put(r: number, v: unknown): void;
+  /** The bytes this column takes in a block of `rows` rows. */
+  size(rows: number): number;
+  /** Copies the first `rows` rows into `out` at `at`; returns where the next section starts. */
+  writeTo(out: Uint8Array, at: number, rows: number): number;
+}
+
+function typeError(column: ParquetColumn, kind: string, v: unknown): Error {
+  return new Error(
+    `spool: column "${column.name}" (${column.type}) expects a ${kind} value, got ${typeof v} ${String(v)}`,
+  );
+}
+
+/** Copies `length` bytes of a typed array into `out` at `at`; returns where the next (8-aligned) section starts. */
+function section(out: Uint8Array, at: number, view: ArrayBufferView, length: number): number {
+  out.set(new Uint8Array(view.buffer, view.byteOffset, length), at);
+  return at + pad8(length);
+}
+
+class Int32Builder implements ColumnBuilder {
+  private readonly valid: Uint8Array;
+  private readonly values: Int32Array;
   constructor(
-    readonly column: ParquetColumn,
+    private readonly column: ParquetColumn,
     capacity: number,
   ) {
-    this.kind = columnDataKind(column.type);
     this.valid = new Uint8Array(capacity);
-    this.ints = new Int32Array(this.kind === 'int32' ? capacity : 0);
-    this.doubles = new Float64Array(this.kind === 'float64' ? capacity : 0);
-    this.bools = new Uint8Array(this.kind === 'boolean' ? capacity : 0);
-    this.offsets = new Uint32Array(this.kind === 'utf8' ? capacity + 1 : 0);
-    this.bytes = new Uint8Array(this.kind === 'utf8' ? capacity * 16 : 0);
+    this.values = new Int32Array(capacity);
   }
-
-  /** Puts row `r`'s value; a value of the wrong type is a bug upstream (records are validated first). */
   put(r: number, v: unknown): void {
     if (v === null || v === undefined) {
       this.valid[r] = 0;
-      if (this.kind === 'utf8') this.offsets[r + 1] = this.offsets[r] as number;
       return;
     }
+    if (typeof v !== 'number') throw typeError(this.column, 'int32', v);
     this.valid[r] = 1;
-    switch (this.kind) {
-      case 'int32':
-        if (typeof v !== 'number') throw this.typeError(v);
-        this.ints[r] = v;
-        return;
-      case 'float64':
-        if (typeof v !== 'number') throw this.typeError(v);
-        this.doubles[r] = v;
-        return;
-      case 'boolean':
-        if (typeof v !== 'boolean') throw this.typeError(v);
-        this.bools[r] = v ? 1 : 0;
-        return;
-      default: {
-        if (typeof v !== 'string') throw this.typeError(v);
-        const at = this.offsets[r] as number;
-        if (at + v.length * 3 > this.bytes.length) this.grow(at + v.length * 3);
-        this.offsets[r + 1] = writeUtf8(v, this.bytes, at);
-      }
-    }
+    this.values[r] = v;
   }
-
-  private typeError(v: unknown): Error {
-    return new Error(
-      `spool: column "${this.column.name}" (${this.column.type}) expects a ${this.kind} value, got ${typeof v} ${String(v)}`,
-    );
-  }
-
-  private grow(need: number): void {
-    let size = Math.max(this.bytes.length * 2, 1024);
-    while (size < need) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.bytes);
-    this.bytes = next;
-  }
-
-  /** The bytes this column takes in a block of `rows` rows. */
   size(rows: number): number {
-    const valid = pad8(rows);
-    switch (this.kind) {
-      case 'int32':
-        return valid + pad8(rows * 4);
-      case 'float64':
-        return valid + rows * 8;
-      case 'boolean':
-        return valid + pad8(rows);
-      default:
-        return valid + pad8((rows + 1) * 4) + pad8(this.offsets[rows] as number);
-    }
+    return pad8(rows) + pad8(rows * 4);
   }
-
-  /** Copies the first `rows` rows into `out` at `at`; returns where the next section starts. */
   writeTo(out: Uint8Array, at: number, rows: number): number {
-    out.set(this.valid.subarray(0, rows), at);
-    let p = at + pad8(rows);
-    const section = (view: ArrayBufferView, length: number) => {
-      out.set(new Uint8Array(view.buffer, view.byteOffset, length), p);
-      p += pad8(length);
-    };
-    switch (this.kind) {
-      case 'int32':
-        section(this.ints, rows * 4);
-        break;
-      case 'float64':
-        section(this.doubles, rows * 8);
-        break;
-      case 'boolean':
-        section(this.bools, rows);
-        break;
-      default:
-        section(this.offsets, (rows + 1) * 4);
-        section(this.bytes, this.offsets[rows] as number);
-    }
-    return p;
+    return section(out, section(out, at, this.valid, rows), this.values, rows * 4);
   }
+}
+
+class Float64Builder implements ColumnBuilder {
+  private readonly valid: Uint8Array;
+  private readonly values: Float64Array;
+  constructor(
+    private readonly column: ParquetColumn,
+    capacity: number,
+  ) {
+    this.valid = new Uint8Array(capacity);
+    this.values = new Float64Array(capacity);
+  }
+  put(r: number, v: unknown): void {
+    if (v === null || v === undefined) {
+      this.valid[r] = 0;
+      return;
+    }
+    if (typeof v !== 'number') throw typeError(this.column, 'float64', v);
+    this.valid[r] = 1;
+    this.values[r] = v;
+  }
+  size(rows: number): number {
+    return pad8(rows) + rows * 8;
+  }
+  writeTo(out: Uint8Array, at: number, rows: number): number {
+    return section(out, section(out, at, this.valid, rows), this.values, rows * 8);
+  }
+}
+
+class BooleanBuilder implements ColumnBuilder {
+  private readonly valid: Uint8Array;
+  private readonly values: Uint8Array;
+  constructor(
+    private readonly column: ParquetColumn,
+    capacity: number,
+  ) {
+    this.valid = new Uint8Array(capacity);
+    this.values = new Uint8Array(capacity);
+  }
+  put(r: number, v: unknown): void {
+    if (v === null || v === undefined) {
+      this.valid[r] = 0;
+      return;
+    }
+    if (typeof v !== 'boolean') throw typeError(this.column, 'boolean', v);
+    this.valid[r] = 1;
+    this.values[r] = v ? 1 : 0;
+  }
+  size(rows: number): number {
+    return pad8(rows) + pad8(rows);
+  }
+  writeTo(out: Uint8Array, at: number, rows: number): number {
+    return section(out, section(out, at, this.valid, rows), this.values, rows);
+  }
+}
+
+class Utf8Builder implements ColumnBuilder {
+  private readonly valid: Uint8Array;
+  private readonly offsets: Uint32Array;
+  private bytes: Uint8Array;
+  constructor(
+    private readonly column: ParquetColumn,
+    capacity: number,
+  ) {
+    this.valid = new Uint8Array(capacity);
+    this.offsets = new Uint32Array(capacity + 1);
+    this.bytes = new Uint8Array(capacity * 16);
+  }
+  put(r: number, v: unknown): void {
+    const at = this.offsets[r] as number;
+    if (v === null || v === undefined) {
+      this.valid[r] = 0;
+      this.offsets[r + 1] = at;
+      return;
+    }
+    if (typeof v !== 'string') throw typeError(this.column, 'utf8', v);
+    this.valid[r] = 1;
+    if (at + v.length * 3 > this.bytes.length) this.bytes = grow(this.bytes, at, at + v.length * 3);
+    this.offsets[r + 1] = writeUtf8(v, this.bytes, at);
+  }
+  size(rows: number): number {
+    return pad8(rows) + pad8((rows + 1) * 4) + pad8(this.offsets[rows] as number);
+  }
+  writeTo(out: Uint8Array, at: number, rows: number): number {
+    const p = section(out, section(out, at, this.valid, rows), this.offsets, (rows + 1) * 4);
+    return section(out, p, this.bytes, this.offsets[rows] as number);
+  }
+}
+
+/**
+ * A dictionary-encoded string column, spooled as codes: each distinct value gets a number the first time it is
+ * seen, and a block carries the values first seen in it (UTF-8, with offsets), so the reader can rebuild the list.
+ */
+class CodesBuilder implements ColumnBuilder {
+  private readonly valid: Uint8Array;
+  private readonly codes: Int32Array;
+  private readonly codeOf = new Map<string, number>();
+  /** The values first seen in the block being filled, in code order, as UTF-8. */
+  private fresh: Uint8Array[] = [];
+  private freshBytes = 0;
+  constructor(
+    private readonly column: ParquetColumn,
+    capacity: number,
+  ) {
+    this.valid = new Uint8Array(capacity);
+    this.codes = new Int32Array(capacity);
+  }
+  put(r: number, v: unknown): void {
+    if (v === null || v === undefined) {
+      this.valid[r] = 0;
+      return;
+    }
+    if (typeof v !== 'string') throw typeError(this.column, 'utf8', v);
+    this.valid[r] = 1;
+    let code = this.codeOf.get(v);
+    if (code === undefined) {
+      code = this.codeOf.size;
+      this.codeOf.set(v, code);
+      const bytes = utf8.encode(v);
+      this.fresh.push(bytes);
+      this.freshBytes += bytes.length;
+    }
+    this.codes[r] = code;
+  }
+  size(rows: number): number {
+    return pad8(rows) + pad8(rows * 4) + 8 + pad8((this.fresh.length + 1) * 4) + pad8(this.freshBytes);
+  }
+  writeTo(out: Uint8Array, at: number, rows: number): number {
+    let p = section(out, section(out, at, this.valid, rows), this.codes, rows * 4);
+    const count = this.fresh.length;
+    const header = new DataView(out.buffer, out.byteOffset + p, 8);
+    header.setUint32(0, count, true);
+    header.setUint32(4, this.freshBytes, true);
+    p += 8;
+    const offsets = new Uint32Array(count + 1);
+    for (let k = 0; k < count; k++) offsets[k + 1] = (offsets[k] as number) + (this.fresh[k] as Uint8Array).length;
+    p = section(out, p, offsets, (count + 1) * 4);
+    let q = p;
+    for (const bytes of this.fresh) {
+      out.set(bytes, q);
+      q += bytes.length;
+    }
+    this.fresh = [];
+    this.freshBytes = 0;
+    return p + pad8(q - p);
+  }
+}
+
+function createBuilder(column: ParquetColumn, capacity: number): ColumnBuilder {
+  switch (spoolKind(column)) {
+    case 'int32':
+      return new Int32Builder(column, capacity);
+    case 'float64':
+      return new Float64Builder(column, capacity);
+    case 'boolean':
+      return new BooleanBuilder(column, capacity);
+    case 'codes':
+      return new CodesBuilder(column, capacity);
+    default:
+      return new Utf8Builder(column, capacity);
+  }
+}
+
+/** A copy of `bytes[0..used)` in a larger array of at least `need` bytes. */
+function grow(bytes: Uint8Array, used: number, need: number): Uint8Array {
+  let size = Math.max(bytes.length * 2, 1024);
+  while (size < need) size *= 2;
+  const next = new Uint8Array(size);
+  next.set(bytes.subarray(0, used));
+  return next;
+}
+
+/**
+ * Puts a record's values into the builders, one straight-line statement per column. Generated once per column
+ * list, because a keyed load of each name in a loop costs more than the rest of the put; the names are the
+ * columns' own, quoted with JSON.stringify.
+ */
+type PutRecord = (builders: readonly ColumnBuilder[], r: number, record: Readonly<Record<string, unknown>>) => void;
+
+function putRecordFor(columns: readonly ParquetColumn[]): PutRecord {
+  const body = columns.map((column, j) => `b[${j}].put(r, record[${JSON.stringify(column.name)}]);`).join('\n');
+  return new Function('b', 'r', 'record', body) as PutRecord;
 }
 
 /** A row's raw cells, when some cell holds the separator itself: JSON (which escapes it) after this byte. */
 const RAW_JSON = 0x02;
+/** A row given as its record's text (CsvRecord.text): the text after this byte, read back by the caller's parser. */
+const RAW_TEXT = 0x03;
 const RAW_SEPARATOR = 0x1f;
 
 /** The row numbers and raw cells of the rows of the block being filled: UTF-8, cells separated by U+001F. */
 class RawBuilder {
   readonly rowNumbers: Int32Array;
   readonly offsets: Uint32Array;
-  bytes: Uint8Array;
+  bytes: Buffer;
 
   constructor(capacity: number) {
     this.rowNumbers = new Int32Array(capacity);
     this.offsets = new Uint32Array(capacity + 1);
-    this.bytes = new Uint8Array(capacity * 256);
+    this.bytes = Buffer.allocUnsafe(capacity * 256);
   }
 
-  /** Puts row `r`'s cells. ASCII is copied by a plain loop that also looks for the separator, for free. */
-  put(r: number, rowNumber: number, cells: readonly string[]): void {
+  /**
+   * Puts row `r`'s cells: as the record's text when it is given (one native copy of a string the parser already
+   * made); else, when the caller knows no cell holds the separator (`separatorFree`), joined and encoded in one
+   * native call; otherwise ASCII is copied by a plain loop that also looks for it.
+   */
+  put(r: number, rowNumber: number, cells: readonly string[], text: string | undefined, separatorFree: boolean): void {
     this.rowNumbers[r] = rowNumber;
     const start = this.offsets[r] as number;
     let p = start;
     let clash = false;
-    for (let j = 0; j < cells.length; j++) {
-      const cell = cells[j] as string;
-      const len = cell.length;
-      if (p + len * 3 + 1 > this.bytes.length) this.grow(p + len * 3 + 1);
-      const bytes = this.bytes;
-      if (j > 0) bytes[p++] = RAW_SEPARATOR;
-      let k = 0;
-      for (; k < len; k++) {
-        const c = cell.charCodeAt(k);
-        if (c >= 0x80) break;
-        if (c === RAW_SEPARATOR) clash = true;
-        bytes[p++] = c;
-      }
-      if (k < len) {
-        const rest = cell.slice(k);
-        if (rest.indexOf('\u001f') !== -1) clash = true;
-        p += utf8.encodeInto(rest, bytes.subarray(p)).written;
+    if (text !== undefined) {
+      if (p + 1 + text.length * 3 > this.bytes.length) this.grow(p + 1 + text.length * 3);
+      this.bytes[p] = RAW_TEXT;
+      this.offsets[r + 1] = p + 1 + this.bytes.write(text, p + 1);
+      return;
+    }
+    if (separatorFree) {
+      const text = cells.join('\u001f');
+      if (p + text.length * 3 > this.bytes.length) this.grow(p + text.length * 3);
+      p += this.bytes.write(text, p);
+    } else {
+      for (let j = 0; j < cells.length; j++) {
+        const cell = cells[j] as string;
+        const len = cell.length;
+        if (p + len * 3 + 1 > this.bytes.length) this.grow(p + len * 3 + 1);
+        const bytes = this.bytes;
+        if (j > 0) bytes[p++] = RAW_SEPARATOR;
+        let k = 0;
+        for (; k < len; k++) {
+          const c = cell.charCodeAt(k);
+          if (c >= 0x80) break;
+          if (c === RAW_SEPARATOR) clash = true;
+          bytes[p++] = c;
+        }
+        if (k < len) {
+          const rest = cell.slice(k);
+          if (rest.indexOf('\u001f') !== -1) clash = true;
+          p += utf8.encodeInto(rest, bytes.subarray(p)).written;
+        }
       }
     }
-    // A row whose text starts with the JSON marker itself is written as JSON too, or it would be read as JSON.
-    if (clash || (p > start && this.bytes[start] === RAW_JSON)) {
+    // A row whose text starts with a marker itself is written as JSON too, or it would be read as marked.
+    if (clash || (p > start && (this.bytes[start] === RAW_JSON || this.bytes[start] === RAW_TEXT))) {
       const json = utf8.encode(JSON.stringify(cells));
       if (start + 1 + json.length > this.bytes.length) this.grow(start + 1 + json.length);
       this.bytes[start] = RAW_JSON;
@@ -181,8 +327,8 @@ class RawBuilder {
   private grow(need: number): void {
     let size = this.bytes.length * 2;
     while (size < need) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.bytes);
+    const next = Buffer.allocUnsafe(size);
+    this.bytes.copy(next);
     this.bytes = next;
   }
 
@@ -202,9 +348,17 @@ class RawBuilder {
 
 const decoder = new TextDecoder();
 
+/** Reads a record's text back into its cells: the CSV reader's parser, with the file's dialect. */
+export type ParseText = (text: string) => string[];
+
 /** The cells of one row's raw bytes (as RawBuilder wrote them). */
-function decodeRaw(bytes: Uint8Array): string[] {
+function decodeRaw(bytes: Uint8Array, parseText: ParseText | undefined): string[] {
   if (bytes.length > 0 && bytes[0] === RAW_JSON) return JSON.parse(decoder.decode(bytes.subarray(1))) as string[];
+  if (bytes.length > 0 && bytes[0] === RAW_TEXT) {
+    if (parseText === undefined)
+      throw new Error("spool: a row was spooled as its record's text, but no parser was given to read it");
+    return parseText(decoder.decode(bytes.subarray(1)));
+  }
   return decoder.decode(bytes).split('\u001f');
 }
 
@@ -212,7 +366,7 @@ function decodeRaw(bytes: Uint8Array): string[] {
 export class RecordSpool {
   private readonly builders: ColumnBuilder[];
   private readonly raw: RawBuilder;
-  private readonly names: string[];
+  private readonly putRecord: PutRecord;
   private rows = 0;
   private total = 0;
   private writing: Promise<unknown> = Promise.resolve();
@@ -224,9 +378,9 @@ export class RecordSpool {
     columns: readonly ParquetColumn[],
     private readonly blockRows: number,
   ) {
-    this.builders = columns.map((column) => new ColumnBuilder(column, blockRows));
+    this.builders = columns.map((column) => createBuilder(column, blockRows));
     this.raw = new RawBuilder(blockRows);
-    this.names = columns.map((column) => column.name);
+    this.putRecord = putRecordFor(columns);
   }
 
   /** Creates (or truncates) the spool file at `path` for records of these columns. */
@@ -243,13 +397,21 @@ export class RecordSpool {
     return this.total;
   }
 
-  /** Appends one record (its value of each column, by the column's name), its row number and its raw cells. */
-  add(record: Readonly<Record<string, unknown>>, rowNumber: number, cells: readonly string[]): void {
+  /**
+   * Appends one record (its value of each column, by the column's name), its row number and its raw cells. The
+   * raw cells are kept as the record's `text` when it is given (readSpool then needs the parser that reads it
+   * back); else `separatorFree` says no cell can hold U+001F (the reader saw none so far), a faster copy.
+   */
+  add(
+    record: Readonly<Record<string, unknown>>,
+    rowNumber: number,
+    cells: readonly string[],
+    text?: string,
+    separatorFree = false,
+  ): void {
     const r = this.rows;
-    const builders = this.builders;
-    const names = this.names;
-    for (let j = 0; j < builders.length; j++) (builders[j] as ColumnBuilder).put(r, record[names[j] as string]);
-    this.raw.put(r, rowNumber, cells);
+    this.putRecord(this.builders, r, record);
+    this.raw.put(r, rowNumber, cells, text, separatorFree);
     this.total++;
     if (++this.rows === this.blockRows) this.seal();
   }
@@ -303,8 +465,17 @@ export interface SpoolBlock {
   readonly kept: readonly (readonly [number, number])[];
 }
 
-/** Views one column of a block read into `buffer` at `at`; returns the column and where the next one starts. */
-function viewColumn(kind: ColumnData['kind'], buffer: ArrayBuffer, at: number, rows: number): [ColumnData, number] {
+/**
+ * Views one column of a block read into `buffer` at `at`; returns the column and where the next one starts. A
+ * codes column's values first seen in this block are copied onto `entries` (the buffer is reused).
+ */
+function viewColumn(
+  kind: ColumnData['kind'],
+  buffer: ArrayBuffer,
+  at: number,
+  rows: number,
+  entries: Uint8Array[],
+): [ColumnData, number] {
   const valid = new Uint8Array(buffer, at, rows);
   let p = at + pad8(rows);
   switch (kind) {
@@ -314,6 +485,19 @@ function viewColumn(kind: ColumnData['kind'], buffer: ArrayBuffer, at: number, r
       return [{ kind, valid, values: new Float64Array(buffer, p, rows) }, p + rows * 8];
     case 'boolean':
       return [{ kind, valid, values: new Uint8Array(buffer, p, rows) }, p + pad8(rows)];
+    case 'codes': {
+      const codes = new Int32Array(buffer, p, rows);
+      p += pad8(rows * 4);
+      const header = new DataView(buffer, p, 8);
+      const count = header.getUint32(0, true);
+      const length = header.getUint32(4, true);
+      p += 8;
+      const offsets = new Uint32Array(buffer, p, count + 1);
+      p += pad8((count + 1) * 4);
+      const bytes = new Uint8Array(buffer, p, length);
+      for (let k = 0; k < count; k++) entries.push(bytes.slice(offsets[k], offsets[k + 1]));
+      return [{ kind, valid, codes, entries }, p + pad8(length)];
+    }
     default: {
       const offsets = new Uint32Array(buffer, p, rows + 1);
       p += pad8((rows + 1) * 4);
@@ -325,8 +509,8 @@ function viewColumn(kind: ColumnData['kind'], buffer: ArrayBuffer, at: number, r
 
 /**
  * Reads a spool back block by block, with the kept rows as ranges around the rows `isLoser` names (by spool
- * index, counted from `firstIndex`), whose raw cells go to `onLoser`. Each block is valid until the next one is
- * asked for.
+ * index, counted from `firstIndex`), whose raw cells go to `onLoser` (rows spooled as their record's text are read
+ * back by `parseText`). Each block is valid until the next one is asked for.
  */
 export async function* readSpool(
   path: string,
@@ -334,8 +518,11 @@ export async function* readSpool(
   isLoser: (spoolIndex: number) => boolean,
   onLoser: (spoolIndex: number, rowNumber: number, cells: string[]) => void = () => undefined,
   firstIndex = 0,
+  parseText?: ParseText,
 ): AsyncGenerator<SpoolBlock> {
-  const kinds = columns.map((column) => columnDataKind(column.type));
+  const kinds = columns.map(spoolKind);
+  // Each codes column's values, in code order: one list for the whole spool, growing block by block.
+  const entries = columns.map((): Uint8Array[] => []);
   const handle = await open(path, 'r');
   // Two buffers, each reused (a block's sections are 8-aligned, so typed arrays view it without copying): the
   // next block is read into one while the caller works on the block in the other.
@@ -373,8 +560,8 @@ export async function* readSpool(
       pending.catch(() => undefined);
       let at = HEADER_BYTES;
       const data: ColumnData[] = [];
-      for (const kind of kinds) {
-        const [column, next] = viewColumn(kind, buffer, at, rows);
+      for (let j = 0; j < kinds.length; j++) {
+        const [column, next] = viewColumn(kinds[j] as ColumnData['kind'], buffer, at, rows, entries[j] as Uint8Array[]);
         data.push(column);
         at = next;
       }
@@ -388,7 +575,11 @@ export async function* readSpool(
         if (!isLoser(first + i)) continue;
         if (i > from) kept.push([from, i]);
         from = i + 1;
-        onLoser(first + i, rowNumbers[i] as number, decodeRaw(rawBytes.subarray(rawOffsets[i], rawOffsets[i + 1])));
+        onLoser(
+          first + i,
+          rowNumbers[i] as number,
+          decodeRaw(rawBytes.subarray(rawOffsets[i], rawOffsets[i + 1]), parseText),
+        );
       }
       if (rows > from) kept.push([from, rows]);
       yield { first, rows, columns: data, kept };

@@ -63,10 +63,23 @@ export type ColumnData =
   | { readonly kind: 'int32'; readonly valid: Uint8Array; readonly values: Int32Array }
   | { readonly kind: 'float64'; readonly valid: Uint8Array; readonly values: Float64Array }
   | { readonly kind: 'boolean'; readonly valid: Uint8Array; readonly values: Uint8Array }
-  | { readonly kind: 'utf8'; readonly valid: Uint8Array; readonly offsets: Uint32Array; readonly bytes: Uint8Array };
+  | { readonly kind: 'utf8'; readonly valid: Uint8Array; readonly offsets: Uint32Array; readonly bytes: Uint8Array }
+  | CodesData;
 
-/** The ColumnData kind each logical type is given in. */
-export function columnDataKind(type: ParquetType): ColumnData['kind'] {
+/**
+ * Strings given as codes: row i's value is entries[codes[i]], in UTF-8. For a column of few distinct values (a
+ * code list, a value constant across a file): each value is then appended as a lookup, not as its bytes. The
+ * entries list may grow between calls (later rows bring new values), but an entry once given never changes.
+ */
+export interface CodesData {
+  readonly kind: 'codes';
+  readonly valid: Uint8Array;
+  readonly codes: Int32Array;
+  readonly entries: readonly Uint8Array[];
+}
+
+/** The ColumnData kind each logical type is given in (a string column may also be given as codes). */
+export function columnDataKind(type: ParquetType): Exclude<ColumnData['kind'], 'codes'> {
   switch (type) {
     case 'int32':
       return 'int32';
@@ -81,9 +94,8 @@ export function columnDataKind(type: ParquetType): ColumnData['kind'] {
 }
 
 function kindError(column: ParquetColumn, data: ColumnData): Error {
-  return new Error(
-    `parquet: column "${column.name}" (${column.type}) takes ${columnDataKind(column.type)} column data, got ${data.kind}`,
-  );
+  const takes = column.type === 'string' ? 'utf8 or codes' : columnDataKind(column.type);
+  return new Error(`parquet: column "${column.name}" (${column.type}) takes ${takes} column data, got ${data.kind}`);
 }
 
 /** Column buffer interface shared by every physical type. */
@@ -471,6 +483,12 @@ class StringBuffer implements ColumnBuffer {
   private entryUtf8: Uint8Array[] = [];
   private byteIndex = new Map<number, number[]>();
   private readonly indices: Int32Array;
+  /**
+   * For values given as codes: the entries list they index, and each code's dictionary index in this row group
+   * (-1 until the code is first seen in it), so a coded value costs one array lookup.
+   */
+  private codeEntries: readonly Uint8Array[] | undefined;
+  private codeIndex = new Int32Array(0);
 
   constructor(
     readonly column: ParquetColumn,
@@ -576,6 +594,10 @@ class StringBuffer implements ColumnBuffer {
   }
 
   appendData(data: ColumnData, start: number, end: number, rowBase: number): void {
+    if (data.kind === 'codes') {
+      this.appendCodes(data, start, end, rowBase);
+      return;
+    }
     if (data.kind !== 'utf8') throw kindError(this.column, data);
     const { valid, offsets, bytes } = data;
     const validity = this.validity;
@@ -595,6 +617,53 @@ class StringBuffer implements ColumnBuffer {
       else this.appendDictionaryBytes(bytes, from, to);
     }
     validity.rows = r;
+  }
+
+  /** appendData for values given as codes: the same values, and so the same pages, as their bytes would give. */
+  private appendCodes(data: CodesData, start: number, end: number, rowBase: number): void {
+    const { valid, codes, entries } = data;
+    if (entries !== this.codeEntries || this.codeIndex.length < entries.length) this.mapCodes(entries);
+    const codeIndex = this.codeIndex;
+    const validity = this.validity;
+    const bits = validity.bits;
+    const nullable = this.column.nullable;
+    let r = validity.rows;
+    for (let i = start; i < end; i++, r++) {
+      if (valid[i] === 0) {
+        if (!nullable) throw typeError(this.column, 'a value (the column is not nullable)', null, rowBase + i - start);
+        validity.nulls++;
+        continue;
+      }
+      bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7));
+      const code = codes[i] as number;
+      const entry = entries[code];
+      if (entry === undefined) {
+        throw new Error(
+          `parquet: column "${this.column.name}" got code ${code} at row ${rowBase + i - start}, expected one of the ${entries.length} entries`,
+        );
+      }
+      if (this.dict === null) {
+        this.pushPlainBytes(entry, 0, entry.length);
+        continue;
+      }
+      const k = codeIndex[code] as number;
+      if (k >= 0) {
+        this.indices[this.n++] = k;
+        continue;
+      }
+      this.appendDictionaryBytes(entry, 0, entry.length);
+      // After a fall back to PLAIN this is stale but unread: the table is reset with the dictionary.
+      codeIndex[code] = this.indices[this.n - 1] as number;
+    }
+    validity.rows = r;
+  }
+
+  /** Starts the code-to-index table for `entries` (a new list, or one that grew), keeping what is known. */
+  private mapCodes(entries: readonly Uint8Array[]): void {
+    const next = new Int32Array(Math.max(16, entries.length * 2)).fill(-1);
+    if (entries === this.codeEntries) next.set(this.codeIndex);
+    this.codeIndex = next;
+    this.codeEntries = entries;
   }
 
   private compareAt(a: number, b: number): number {
@@ -666,6 +735,7 @@ class StringBuffer implements ColumnBuffer {
     this.entryBytes = 0;
     this.entryUtf8 = [];
     this.byteIndex = new Map();
+    this.codeIndex.fill(-1);
     this.validity.reset();
     return chunk;
   }

@@ -1,4 +1,5 @@
 export {
+  type CodesData,
   type ColumnData,
   columnDataKind,
   type ParquetColumn,

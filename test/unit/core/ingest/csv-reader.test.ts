@@ -9,7 +9,13 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CsvError, type CsvReader, type CsvRecord, openCsv } from '../../../../core/ingest/csv-reader.ts';
+import {
+  CsvError,
+  type CsvReader,
+  type CsvRecord,
+  openCsv,
+  parseRecordText,
+} from '../../../../core/ingest/csv-reader.ts';
 
 let dir: string;
 let counter = 0;
@@ -39,6 +45,23 @@ async function readAll(reader: CsvReader): Promise<CsvRecord[]> {
 }
 
 const cells = (records: CsvRecord[]): string[][] => records.map((record) => record.cells);
+
+/** Checks that every record's text, where it has one, reads back as its cells; returns how many had one. */
+function checkTexts(records: readonly CsvRecord[], reader: CsvReader): number {
+  let withText = 0;
+  const wrong: unknown[] = [];
+  for (const record of records) {
+    if (record.text === undefined) continue;
+    withText++;
+    const back = parseRecordText(record.text, reader.delimiter, reader.lineBreak);
+    if (back.length !== record.cells.length || back.some((cell, i) => cell !== record.cells[i])) {
+      wrong.push({ text: record.text, back, cells: record.cells });
+    }
+  }
+  // One expectation for all records: thousands of them each would be slow.
+  expect(wrong).toEqual([]);
+  return withText;
+}
 
 /**
  * What the reader must produce, from papaparse parsing the whole text in one call: the header row apart,
@@ -70,8 +93,8 @@ describe('openCsv encodings and delimiters', () => {
     expect(reader.header).toEqual(['id', 'name']);
     const records = await readAll(reader);
     expect(records).toEqual([
-      { rowNumber: 2, cells: ['1', 'Café'] },
-      { rowNumber: 3, cells: ['2', 'Ünïcödé €'] },
+      { rowNumber: 2, cells: ['1', 'Café'], text: '1,Café' },
+      { rowNumber: 3, cells: ['2', 'Ünïcödé €'], text: '2,Ünïcödé €' },
     ]);
     expect((await reader.done()).decodeErrors).toBe(0);
   });
@@ -123,9 +146,13 @@ describe('openCsv records', () => {
     const text = 'id,note,n\r\n1,"He said ""hi"", then\r\nleft\nfor good",5\r\n2,"a\rb",6\r\n3,plain,7\r\n';
     const records = await readAll(await open(await file(text)));
     expect(records).toEqual([
-      { rowNumber: 2, cells: ['1', 'He said "hi", then\r\nleft\nfor good', '5'] },
-      { rowNumber: 3, cells: ['2', 'a\rb', '6'] },
-      { rowNumber: 4, cells: ['3', 'plain', '7'] },
+      {
+        rowNumber: 2,
+        cells: ['1', 'He said "hi", then\r\nleft\nfor good', '5'],
+        text: '1,"He said ""hi"", then\r\nleft\nfor good",5',
+      },
+      { rowNumber: 3, cells: ['2', 'a\rb', '6'], text: '2,"a\rb",6' },
+      { rowNumber: 4, cells: ['3', 'plain', '7'], text: '3,plain,7' },
     ]);
   });
 
@@ -133,15 +160,16 @@ describe('openCsv records', () => {
     const text = 'a,b\r\n1,2\r\n"x","y"\r\n\r\n3,"z"\r\n4,\r\n';
     const records = await readAll(await open(await file(text)));
     expect(cells(records)).toEqual([['1', '2'], ['x', 'y'], [''], ['3', 'z'], ['4', '']]);
+    expect(records.map((record) => record.text)).toEqual(['1,2', '"x","y"', '', '3,"z"', '4,']);
   });
 
   it('makes no record of a final line break but keeps a blank line in the middle as a record of empty cells', async () => {
     const records = await readAll(await open(await file('a,b\n1,2\n\n,\n3,4\n')));
     expect(records).toEqual([
-      { rowNumber: 2, cells: ['1', '2'] },
-      { rowNumber: 3, cells: [''] },
-      { rowNumber: 4, cells: ['', ''] },
-      { rowNumber: 5, cells: ['3', '4'] },
+      { rowNumber: 2, cells: ['1', '2'], text: '1,2' },
+      { rowNumber: 3, cells: [''], text: '' },
+      { rowNumber: 4, cells: ['', ''], text: ',' },
+      { rowNumber: 5, cells: ['3', '4'], text: '3,4' },
     ]);
   });
 
@@ -178,6 +206,20 @@ describe('openCsv records', () => {
     expect((await reader.done()).parseErrors).toBeGreaterThan(0);
   });
 
+  it('gives a record no text where its cells do not map back onto it, and the records after it in its window', async () => {
+    // Papaparse drops the spaces after a closing quote without complaint: the cells alone cannot say where
+    // the record's text ends, so neither its text nor the next one's is given.
+    const records = await readAll(await open(await file('h,i,j\n1,"a"  ,b\n2,c,d\n')));
+    expect(cells(records)).toEqual([
+      ['1', 'a', 'b'],
+      ['2', 'c', 'd'],
+    ]);
+    expect(records.map((record) => record.text)).toEqual([undefined, undefined]);
+    // Malformed quotes: papaparse reports them, and no record of that window has a text.
+    const malformed = await readAll(await open(await file('h,i\n1,"bad"quote",x\n2,y\n')));
+    expect(malformed.map((record) => record.text)).toEqual([undefined, undefined]);
+  });
+
   it('reads a header longer than the sniff window', async () => {
     const header = Array.from({ length: 50 }, (_, i) => `column_${i}`);
     const reader = await open(await file(`${header.join(';')}\n${header.map(() => 'x').join(';')}\n`), {
@@ -185,6 +227,33 @@ describe('openCsv records', () => {
     });
     expect(reader.header).toEqual(header);
     expect((await readAll(reader))[0]?.cells).toHaveLength(50);
+  });
+
+  it('says the unit separator U+001F was seen before any record holding it is handed out, and only then', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom('a', 'b,c', '"q\u001fq"', '\u001f', 'é', '\n', '"x\ny"'), { maxLength: 4000 }),
+        fc.integer({ min: 1, max: 70_000 }),
+        async (pieces, chunk) => {
+          // A control character in the sniff window is refused as binary: this one comes after it.
+          const text = `h1,h2\n${'x,y\n'.repeat(17_000)}${pieces.join('')}`;
+          const reader = await openCsv(chunked(Buffer.from(text), chunk));
+          let held = false;
+          for await (const batch of reader.batches()) {
+            const seen = reader.unitSeparatorSeen;
+            for (const record of batch) {
+              if (record.cells.some((cell) => cell.includes('\u001f'))) {
+                held = true;
+                expect(seen).toBe(true);
+              }
+            }
+          }
+          expect(reader.unitSeparatorSeen).toBe(text.includes('\u001f'));
+          expect(held || !text.slice(text.indexOf('\n')).includes('\u001f')).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('reads a single quoted field of 10 MB', async () => {
@@ -195,7 +264,8 @@ describe('openCsv records', () => {
     expect(records).toHaveLength(2);
     expect(records[0]?.cells[1]?.length).toBe(big.length);
     expect(records[0]?.cells[1] === big).toBe(true);
-    expect(records[1]).toEqual({ rowNumber: 3, cells: ['2', 'small', 'y'] });
+    expect(records[1]).toEqual({ rowNumber: 3, cells: ['2', 'small', 'y'], text: '2,small,y' });
+    expect(records[0]?.text).toBe(`1,"${quoted}",z`);
   });
 });
 
@@ -338,7 +408,7 @@ describe('openCsv streaming', () => {
       last = batch.at(-1);
     }
     expect(records).toBe(1_000_000);
-    expect(last).toEqual({ rowNumber: 1_000_001, cells: ['999999', 'g0', '2999997'] });
+    expect(last).toEqual({ rowNumber: 1_000_001, cells: ['999999', 'g0', '2999997'], text: '999999,g0,2999997' });
     expect(largest).toBeLessThan(20_000);
     // Only the sniff window and a chunk or two are read before the first batch is consumed.
     expect(readAheadAtFirst).toBeLessThan(size / 20);
@@ -380,6 +450,8 @@ describe('openCsv streaming', () => {
           expect(cells(records)).toEqual(rows);
           expect(records.map((record) => record.rowNumber)).toEqual(rows.map((_, i) => i + 2));
           expect((await reader.done()).bytes).toBe(bytes.length);
+          // Well-formed quoting: every record's text is known, and reads back as its cells.
+          expect(checkTexts(records, reader)).toBe(records.length);
         },
       ),
       { numRuns: 300 },
@@ -403,6 +475,7 @@ describe('openCsv streaming', () => {
           expect(cells(records)).toEqual(expected.rows);
           expect(records.map((record) => record.rowNumber)).toEqual(expected.rows.map((_, i) => i + 2));
           expect((await reader.done()).parseErrors).toBe(expected.errors);
+          checkTexts(records, reader);
         },
       ),
       { numRuns: 400 },

@@ -13,9 +13,38 @@ const COLUMNS: readonly ParquetColumn[] = [...ALL_TYPES, { name: 'name', type: '
 
 const utf8 = new TextEncoder();
 
-/** The rows as typed columns, built the obvious way (one array per column, strings encoded one by one). */
-function toColumns(rows: readonly (readonly ParquetValue[])[]): ColumnData[] {
+/** Each string column's list of coded values, grown as new values turn up (as a spool's are). */
+type CodeLists = Map<number, { entries: Uint8Array[]; codeOf: Map<string, number> }>;
+
+/**
+ * The rows as typed columns, built the obvious way (one array per column, strings encoded one by one); with
+ * `codes`, strings are given as codes into those lists instead.
+ */
+function toColumns(rows: readonly (readonly ParquetValue[])[], codes?: CodeLists): ColumnData[] {
   return COLUMNS.map((column, j) => {
+    if (codes !== undefined && column.type === 'string') {
+      let list = codes.get(j);
+      if (list === undefined) {
+        list = { entries: [], codeOf: new Map() };
+        codes.set(j, list);
+      }
+      const { entries, codeOf } = list;
+      const codeOfValue = (value: string) => {
+        let code = codeOf.get(value);
+        if (code === undefined) {
+          code = entries.length;
+          codeOf.set(value, code);
+          entries.push(utf8.encode(value));
+        }
+        return code;
+      };
+      return {
+        kind: 'codes',
+        valid: Uint8Array.from(rows, (row) => (row[j] === null ? 0 : 1)),
+        codes: Int32Array.from(rows, (row) => (row[j] === null ? 0 : codeOfValue(row[j] as string))),
+        entries,
+      };
+    }
     const valid = Uint8Array.from(rows, (row) => (row[j] === null ? 0 : 1));
     switch (column.type) {
       case 'int32':
@@ -72,20 +101,57 @@ describe('ParquetWriter.appendColumns', () => {
         fc.array(row, { maxLength: 300 }),
         fc.integer({ min: 1, max: 120 }),
         fc.integer({ min: 1, max: 200 }),
-        async (rows, rowGroupSize, batch) => {
+        fc.boolean(),
+        async (rows, rowGroupSize, batch, coded) => {
           const byRows = await write((writer) => writer.appendRows(rows), rowGroupSize);
           const byColumns = await write(async (writer) => {
-            // Batches with a row of padding on either side, appended by range.
+            // Batches with a row of padding on either side, appended by range. Coded strings index lists that
+            // grow from batch to batch, and a second set of lists, numbered afresh, takes over halfway (as a
+            // second spool's does).
             const pad = rows[0] ?? [];
+            const first: CodeLists = new Map();
+            const second: CodeLists = new Map();
             for (let start = 0; start < rows.length; start += batch) {
               const slice = rows.slice(start, start + batch);
-              await writer.appendColumns(toColumns([pad, ...slice, pad]), 1, slice.length + 1);
+              const codes = coded ? (start < rows.length / 2 ? first : second) : undefined;
+              await writer.appendColumns(toColumns([pad, ...slice, pad], codes), 1, slice.length + 1);
             }
           }, rowGroupSize);
           expect(Buffer.from(byColumns).equals(Buffer.from(byRows))).toBe(true);
         },
       ),
       { numRuns: 150 },
+    );
+  });
+
+  it('writes coded values like their bytes when a dictionary grows too large and falls back to plain', async () => {
+    // 300 distinct values of 5 kB: more than the dictionary's 1 MiB, so the row group goes on in PLAIN.
+    const rows = Array.from({ length: 600 }, (_, i): ParquetValue[] => [
+      null,
+      `${i % 300}`.padEnd(5000, 'x'),
+      null,
+      null,
+      null,
+      null,
+      i,
+      'n',
+    ]);
+    const byRows = await write((writer) => writer.appendRows(rows), 1000);
+    const byColumns = await write(async (writer) => {
+      const codes: CodeLists = new Map();
+      for (let start = 0; start < rows.length; start += 100) {
+        await writer.appendColumns(toColumns(rows.slice(start, start + 100), codes), 0, 100);
+      }
+    }, 1000);
+    expect(Buffer.from(byColumns).equals(Buffer.from(byRows))).toBe(true);
+  });
+
+  it('refuses a code with no entry', async () => {
+    const columns = toColumns([['a', 'a', 1, 1, true, 1, 1, 'x']], new Map());
+    const codes = columns[0] as Extract<ColumnData, { kind: 'codes' }>;
+    columns[0] = { ...codes, codes: Int32Array.of(1) };
+    await expect(new ParquetWriter(COLUMNS, () => undefined).appendColumns(columns, 0, 1)).rejects.toThrow(
+      /column "s" got code 1 at row 0, expected one of the 1 entries/,
     );
   });
 
