@@ -22,6 +22,11 @@ export type FieldMeta = {
   partition?: boolean;
   kind: FieldKind;
   codes?: CodeListName;
+  /**
+   * True when every row of one file gets the same value from the pipeline (not from a cell): like a coded
+   * column, it is stored dictionary-encoded, as one small index a row.
+   */
+  perFile?: boolean;
 };
 
 /** The registry holding every canonical column's metadata. */
@@ -121,7 +126,12 @@ export const CanonicalRecordSchema = z
     country: z
       .string()
       .regex(/^[A-Z]{2}$/)
-      .register(fieldMeta, { kind: 'string', pii: false, description: 'from the survey definition: GB or FR' }),
+      .register(fieldMeta, {
+        kind: 'string',
+        pii: false,
+        perFile: true,
+        description: 'from the survey definition: GB or FR',
+      }),
     region: z.string().min(1).nullable().register(fieldMeta, {
       kind: 'enum',
       codes: 'region',
@@ -176,7 +186,12 @@ export const CanonicalRecordSchema = z
     currency: z
       .string()
       .regex(/^[A-Z]{3}$/)
-      .register(fieldMeta, { kind: 'string', pii: false, description: 'from the survey definition: GBP or EUR' }),
+      .register(fieldMeta, {
+        kind: 'string',
+        pii: false,
+        perFile: true,
+        description: 'from the survey definition: GBP or EUR',
+      }),
     turnover: amount().nullable().register(fieldMeta, {
       kind: 'double',
       unit: CURRENCY_UNIT,
@@ -234,10 +249,12 @@ export const CanonicalRecordSchema = z
       .boolean()
       .nullable()
       .register(fieldMeta, { kind: 'boolean', pii: false, description: 'introduced new services since the last wave' }),
-    source_file: z
-      .string()
-      .min(1)
-      .register(fieldMeta, { kind: 'string', pii: false, description: "the uploaded object's key or file name" }),
+    source_file: z.string().min(1).register(fieldMeta, {
+      kind: 'string',
+      pii: false,
+      perFile: true,
+      description: "the uploaded object's key or file name",
+    }),
     source_row: z.int32().min(2).register(fieldMeta, {
       kind: 'int',
       pii: false,

@@ -16,6 +16,8 @@ export type FieldSpec = {
   readonly pii: boolean;
   readonly partition: boolean;
   readonly codes?: CodeListName;
+  /** The same value in every row of a file (FieldMeta.perFile). */
+  readonly perFile: boolean;
 };
 
 /** A derivation met a schema construct it cannot express. */
@@ -96,6 +98,7 @@ export function deriveFields(schema: AnyObject, registry = fieldMeta): readonly 
       description: meta.description,
       pii: meta.pii,
       partition: meta.partition === true,
+      perFile: meta.perFile === true,
       ...(meta.unit === undefined ? {} : { unit: meta.unit }),
       ...(meta.codes === undefined ? {} : { codes: meta.codes }),
     };
@@ -133,6 +136,8 @@ export function toJsonSchema(survey?: SurveyDefinition): JsonSchema {
         delete property[key];
       }
     }
+    // A storage hint (dictionary encoding), not a property of the data.
+    delete property.perFile;
     if (field.kind === 'timestamp') property['x-format'] = 'epoch-millis-utc';
   }
   const result: JsonSchema = { ...schema, title: 'responses', description: 'One canonical survey response' };
@@ -199,8 +204,9 @@ export function parquetColumns(): ParquetColumn[] {
         type = field.kind;
         break;
     }
-    // Coded columns hold a code list's few values: dictionary encoding stores each as a small index.
-    return field.kind === 'enum'
+    // Coded columns hold a code list's few values, and per-file columns one: dictionary encoding stores each as
+    // a small index.
+    return field.kind === 'enum' || field.perFile
       ? { name: field.name, type, nullable: field.nullable, dictionary: true }
       : { name: field.name, type, nullable: field.nullable };
   });

@@ -334,13 +334,22 @@ class RecordParser {
   }
 }
 
+const recordParsers = new Map<string, Papa.Parser>();
+
 /**
  * The cells of a record's text (CsvRecord.text) read with the file's delimiter and line break: the record's
  * cells, as the reader gave them.
  */
 export function parseRecordText(text: string, delimiter: CsvDelimiter, lineBreak: CsvLineBreak): string[] {
   if (text === '') return [''];
-  const result = Papa.parse<string[]>(text, { delimiter, newline: lineBreak, quoteChar: '"', dynamicTyping: false });
+  // Papa.parse sets up a streamer per call: a bare parser, kept per dialect, costs far less a record.
+  const dialect = `${delimiter}${lineBreak}`;
+  let parser = recordParsers.get(dialect);
+  if (parser === undefined) {
+    parser = new Papa.Parser({ delimiter, newline: lineBreak, quoteChar: '"', dynamicTyping: false });
+    recordParsers.set(dialect, parser);
+  }
+  const result = parser.parse(text, 0, false) as Papa.ParseResult<string[]>;
   const cells = result.data[0];
   if (result.data.length !== 1 || cells === undefined || result.errors.length > 0) {
     throw new Error(`ingest: a record's text should parse as one clean record, got ${JSON.stringify(text)}`);

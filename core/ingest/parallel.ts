@@ -2,6 +2,8 @@
 // and a worker thread the second, each with the same pass one (pass-one.ts). The worker hands its valid rows'
 // org ids to this thread's duplicate rule in packed batches and reports its counts and issues at the end; its
 // spool and rejected rows stay in files. Used only for a local file large enough to repay the worker's start.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { CsvDelimiter, CsvEncoding, CsvLineBreak } from './detect.ts';
@@ -93,10 +95,48 @@ export interface PartWorker {
   terminate(): Promise<void>;
 }
 
-/** Starts a worker thread that loads pass one and waits for a job. */
-export function startPartWorker(): PartWorker {
-  // The worker runs TypeScript as this process does: its entry registers tsx, then imports part-worker.ts.
-  const worker = new Worker(new URL('./part-worker-entry.mjs', import.meta.url), {
+/** The project root, where dist/ is. */
+const ROOT = new URL('../../', import.meta.url);
+let bundled: URL | null | undefined;
+
+/**
+ * `dir`/part-worker.mjs (built by bin/build-worker.js) when every source file `dir`/part-worker.json lists, by its
+ * path under `root`, still has the SHA-256 it was built from; else null (no bundle, or it is older than a source).
+ */
+export function freshBundle(root: URL, dir: URL): URL | null {
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('part-worker.json', dir), 'utf8')) as {
+      inputs: Record<string, string>;
+    };
+    const inputs = Object.entries(manifest.inputs);
+    const hash = (path: string) =>
+      createHash('sha256')
+        .update(readFileSync(new URL(path, root)))
+        .digest('hex');
+    return inputs.length > 0 && inputs.every(([path, sha256]) => hash(path) === sha256)
+      ? new URL('part-worker.mjs', dir)
+      : null;
+  } catch {
+    // No bundle, or a source file gone: the TypeScript is loaded instead.
+    return null;
+  }
+}
+
+/** The project's part worker bundle when it matches the sources (checked once per process: ~30 files hashed). */
+function projectBundle(): URL | null {
+  bundled ??= freshBundle(ROOT, new URL('dist/', ROOT));
+  return bundled;
+}
+
+/** The part worker run as TypeScript: the entry registers tsx, then imports part-worker.ts. */
+export const TYPESCRIPT_WORKER = new URL('./part-worker-entry.mjs', import.meta.url);
+
+/**
+ * Starts a worker thread that loads pass one and waits for a job: from `entry`, by default the project's bundle
+ * when it matches the sources, else the TypeScript.
+ */
+export function startPartWorker(entry: URL = projectBundle() ?? TYPESCRIPT_WORKER): PartWorker {
+  const worker = new Worker(entry, {
     resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 32 },
   });
   // An error before run() (a module that fails to load) surfaces when run() is awaited.

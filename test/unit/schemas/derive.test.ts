@@ -215,6 +215,22 @@ describe('Parquet and Glue columns', () => {
     expect(parquetColumns().find((column) => column.name === 'sector')?.nullable).toBe(false);
   });
 
+  it('dictionary-encode the coded columns and those with one value a file, and no other', () => {
+    const dictionary = parquetColumns()
+      .filter((column) => column.dictionary === true)
+      .map((column) => column.name);
+    expect(dictionary).toEqual([
+      'country',
+      'region',
+      'legal_form',
+      'parent_body',
+      'sector',
+      'currency',
+      'turnover_trend',
+      'source_file',
+    ]);
+  });
+
   it('give Glue the Hive types and a one-line comment within 255 characters', () => {
     const glue = glueColumns();
     expect(glue.map((column) => column.name)).toEqual(CODEBOOK_FIELDS);
