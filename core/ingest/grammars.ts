@@ -13,46 +13,42 @@ import { BOOLEAN_FALSE, BOOLEAN_NULL, BOOLEAN_TRUE, type CodeList, fold, NUMBER_
 /** What a cell can be read as: a value, null ("not known") or undefined (unreadable). */
 export type Parsed<T> = T | null | undefined;
 
-/** How many distinct raw cells a memoised look-up remembers; past that it folds every time (bounded memory). */
-const MEMO_LIMIT = 4096;
+/** Slots of a memoised look-up's cache (a power of two): far more than the distinct answers a column has. */
+const MEMO_SLOTS = 2048;
 
-/** Stands for a cached `undefined` (unreadable), so a hit takes one Map look-up instead of get then has. */
+/** Stands for a cached `undefined` (unreadable), so a hit is told from an empty slot by the key alone. */
 const UNREADABLE: unique symbol = Symbol('unreadable');
 
-/** The longest cell packed into a small-integer key by memoise: 1 then 7 bits a character stays below 2^29. */
-const PACKED_LENGTH = 4;
-
 /**
- * Wraps a pure string function with bounded caches keyed by the raw cell; once full, they stop adding. Short
- * ASCII cells ("Yes", "no", "x", "CIC"), the most common answers, are keyed by their characters packed into a
- * small integer, which skips hashing a fresh string; the others by the string itself.
+ * Wraps a pure string function with a small direct-mapped cache keyed by the raw cell: a slot is picked by a hash
+ * of the length and a few characters, and a hit is the same text in that slot, so a look-up costs a handful of
+ * character reads and one string compare, where a Map would hash every character of a fresh string. Two cells
+ * that share a slot take turns in it (each a recomputation); memory stays bounded. A kept key is a flat copy,
+ * never a slice of the text it was parsed from, which it would keep alive.
  */
 function memoise<T>(compute: (raw: string) => T): (raw: string) => T {
-  const byText = new Map<string, T | typeof UNREADABLE>();
-  const byPacked = new Map<number, T | typeof UNREADABLE>();
+  const keys: string[] = new Array<string>(MEMO_SLOTS).fill('');
+  const values: (T | typeof UNREADABLE)[] = new Array<T | typeof UNREADABLE>(MEMO_SLOTS).fill(UNREADABLE);
+  const filled = new Uint8Array(MEMO_SLOTS);
   return (raw) => {
-    let packed = -1;
-    if (raw.length <= PACKED_LENGTH) {
-      // A leading 1, then each character as a base-128 digit: one key per string, so none can collide.
-      packed = 1;
-      for (let i = 0; i < raw.length; i++) {
-        const code = raw.charCodeAt(i);
-        if (code >= 128) {
-          packed = -1;
-          break;
-        }
-        packed = packed * 128 + code;
-      }
+    const n = raw.length;
+    let h = n;
+    if (n > 0) {
+      h = Math.imul(h ^ raw.charCodeAt(0), 0x9e3779b1);
+      h = Math.imul(h ^ raw.charCodeAt(n - 1), 0x85ebca6b);
+      h = Math.imul(h ^ raw.charCodeAt(n >>> 1), 0xc2b2ae35);
+      if (n > 3) h = Math.imul(h ^ raw.charCodeAt(1) ^ (raw.charCodeAt(n - 2) << 16), 0x27d4eb2f);
     }
-    const hit = packed < 0 ? byText.get(raw) : byPacked.get(packed);
-    if (hit !== undefined) return hit === UNREADABLE ? (undefined as T) : hit;
+    const slot = (h ^ (h >>> 15)) & (MEMO_SLOTS - 1);
+    if (filled[slot] === 1 && keys[slot] === raw) {
+      const hit = values[slot] as T | typeof UNREADABLE;
+      return hit === UNREADABLE ? (undefined as T) : hit;
+    }
     const value = compute(raw);
-    const stored = value === undefined ? UNREADABLE : value;
-    if (packed < 0) {
-      if (byText.size < MEMO_LIMIT) byText.set(raw, stored);
-    } else if (byPacked.size < MEMO_LIMIT) {
-      byPacked.set(packed, stored);
-    }
+    // A flat copy: a long cell is a slice of its parse window, which would otherwise stay alive with it.
+    keys[slot] = n < 13 ? raw : Buffer.from(raw, 'utf16le').toString('utf16le');
+    values[slot] = value === undefined ? UNREADABLE : value;
+    filled[slot] = 1;
     return value;
   };
 }
