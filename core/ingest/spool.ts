@@ -529,21 +529,35 @@ export async function* readSpool(
   const buffers = [new ArrayBuffer(0), new ArrayBuffer(0)];
   const header = new Uint8Array(HEADER_BYTES);
   const view = new DataView(header.buffer);
-  /** Reads the block at `position` into buffers[slot]: its row count and size, or undefined at the end. */
-  const readBlock = async (position: number, slot: number) => {
-    const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, position);
-    if (bytesRead === 0) return undefined;
-    if (bytesRead < HEADER_BYTES) throw new Error(`spool: ${path} ends inside a block header at byte ${position}`);
-    const rows = view.getUint32(0, true);
-    const size = view.getUint32(4, true);
+  /**
+   * Reads the block at `position` into buffers[slot]: its row count, size and the header of the block after it,
+   * or undefined at the end. A block is read with the next one's header in one call, so only the first block's
+   * header takes a read of its own.
+   */
+  const readBlock = async (position: number, slot: number, known?: { rows: number; size: number }) => {
+    let blockHeader = known;
+    if (blockHeader === undefined) {
+      const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, position);
+      if (bytesRead === 0) return undefined;
+      if (bytesRead < HEADER_BYTES) throw new Error(`spool: ${path} ends inside a block header at byte ${position}`);
+      blockHeader = { rows: view.getUint32(0, true), size: view.getUint32(4, true) };
+    }
+    const { rows, size } = blockHeader;
     let buffer = buffers[slot] as ArrayBuffer;
-    if (buffer.byteLength < size) {
-      buffer = new ArrayBuffer(Math.max(size, buffer.byteLength * 2));
+    if (buffer.byteLength < size + HEADER_BYTES) {
+      buffer = new ArrayBuffer(Math.max(size + HEADER_BYTES, buffer.byteLength * 2));
       buffers[slot] = buffer;
     }
-    const read = await handle.read(new Uint8Array(buffer, 0, size), 0, size, position);
-    if (read.bytesRead !== size) throw new Error(`spool: ${path} ends inside a block at byte ${position}`);
-    return { rows, size, buffer };
+    const read = await handle.read(new Uint8Array(buffer, 0, size + HEADER_BYTES), 0, size + HEADER_BYTES, position);
+    if (read.bytesRead < size) throw new Error(`spool: ${path} ends inside a block at byte ${position}`);
+    let next: { rows: number; size: number } | undefined;
+    if (read.bytesRead === size + HEADER_BYTES) {
+      const tail = new DataView(buffer, size, HEADER_BYTES);
+      next = { rows: tail.getUint32(0, true), size: tail.getUint32(4, true) };
+    } else if (read.bytesRead > size) {
+      throw new Error(`spool: ${path} ends inside a block header at byte ${position + size}`);
+    }
+    return { rows, size, buffer, next };
   };
   let pending = readBlock(0, 0);
   // A read in flight when the caller stops early must still be awaited before the file is closed.
@@ -554,9 +568,9 @@ export async function* readSpool(
     for (let slot = 0; ; slot ^= 1) {
       const current = await pending;
       if (current === undefined) return;
-      const { rows, size, buffer } = current;
+      const { rows, size, buffer, next } = current;
       position += size;
-      pending = readBlock(position, slot ^ 1);
+      pending = next === undefined ? Promise.resolve(undefined) : readBlock(position, slot ^ 1, next);
       pending.catch(() => undefined);
       let at = HEADER_BYTES;
       const data: ColumnData[] = [];
