@@ -1,4 +1,4 @@
-import { createHash, type Hash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
@@ -89,9 +89,9 @@ export class IngestError extends Error {
 const PARALLEL_MIN_BYTES = 64 * 1024 * 1024;
 
 /**
- * The share of the file this thread reads when two do. The worker starts later (it loads its modules) but this
- * thread also takes the worker's rows into the duplicate rule and hashes the rest of the file: on 1M rows, 0.47
- * and 0.51 were both slower than half.
+ * The share of the file this thread reads when two do. The worker starts a little later (it loads its modules)
+ * but this thread also takes the worker's rows into the duplicate rule: on 1M rows, 0.47 and 0.51 were both
+ * slower than half. The worker hashes the whole file afterwards, while this thread writes the Parquet.
  */
 const FIRST_PART_SHARE = 0.5;
 
@@ -110,13 +110,13 @@ interface PassOne {
   /** The line break records end with: spooled record texts are read back with it. */
   readonly lineBreak: CsvLineBreak;
   readonly threads: number;
-}
-
-/** Feeds bytes [from, end) of a file to `hash` and returns the hex digest. */
-async function finishHash(hash: Hash, path: string, from: number): Promise<string> {
-  for await (const chunk of createReadStream(path, { start: from, highWaterMark: 1 << 20 }))
-    hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  /**
+   * The file's SHA-256: known at once when one thread read the file (source.sha256); with two, the worker hashes
+   * the file while this thread writes the Parquet, and source.sha256 is not the file's.
+   */
+  readonly sha256: Promise<string>;
+  /** Stops the worker, if any; call once the SHA-256 is in (or on failure). */
+  release(): Promise<void>;
 }
 
 /** Progress of pass one, from however many threads read the file. */
@@ -200,6 +200,8 @@ function onePart(part: PartResult, source: CsvSource, dedupe: DuplicateTracker, 
     spools: [{ path: part.spoolPath, base: 0 }],
     rejectedPath: part.rejectedPath,
     threads: 1,
+    sha256: Promise.resolve(source.sha256),
+    release: () => Promise.resolve(),
   };
 }
 
@@ -212,7 +214,6 @@ async function readOnTwoThreads(
   options: IngestOptions & { readonly path: string },
   worker: PartWorker,
   reader: CsvReader,
-  hash: Hash,
   split: { readonly at: number; readonly headerEnd: number; readonly recordsBefore: number },
   size: number,
   progress: Progress,
@@ -257,9 +258,10 @@ async function readOnTwoThreads(
   try {
     const first = await readFirstPart(options, reader, dedupe, progress, temp, ingestedAt);
     const firstSource = await reader.done();
-    if (first.counts.rows !== split.recordsBefore - 1) return undefined;
-    // The reader hashed the first part; the rest of the file is hashed here while the worker finishes.
-    const sha256 = await finishHash(hash, options.path, split.at);
+    if (first.counts.rows !== split.recordsBefore - 1) {
+      await worker.terminate();
+      return undefined;
+    }
     const second = await done;
     await pipeline(createReadStream(second.rejectedPath), createWriteStream(first.rejectedPath, { flags: 'a' }));
     first.warnings.merge(second.warnings);
@@ -278,7 +280,8 @@ async function readOnTwoThreads(
         encoding: reader.encoding,
         delimiter: reader.delimiter,
         bytes: size,
-        sha256,
+        // Not the file's: the worker hashes the whole file (sha256 below).
+        sha256: '',
         decodeErrors: firstSource.decodeErrors + second.decodeErrors,
         parseErrors: (firstSource.parseErrors ?? 0) + second.parseErrors,
       },
@@ -292,9 +295,12 @@ async function readOnTwoThreads(
       ],
       rejectedPath: first.rejectedPath,
       threads: 2,
+      sha256: worker.fileSha256(),
+      release: () => worker.terminate(),
     };
-  } finally {
+  } catch (error) {
     await worker.terminate();
+    throw error;
   }
 }
 
@@ -315,16 +321,15 @@ async function readPassOne(options: IngestOptions, temp: string, ingestedAt: num
   const worker = twoThreads ? startPartWorker() : undefined;
   try {
     const limit = { end: size, yielded: 0 };
-    const hash = createHash('sha256');
     const stream = Readable.from(fileRange(path, 0, limit), { highWaterMark: 1 });
-    const reader = await openCsv(stream, { onBytes, hash });
+    const reader = await openCsv(stream, { onBytes });
     if (worker !== undefined && reader.lineBreak === '\n') {
       // Whole-file refusals (missing or doubled columns) come before the worker is given anything.
       matchHeaders(reader.header, getSurvey(options.survey));
       const split = await findSplit(path, reader.delimiter, Math.floor(size * FIRST_PART_SHARE));
       if (split !== undefined && limit.yielded <= split.at) {
         limit.end = split.at;
-        const args = [{ ...options, path }, worker, reader, hash, split, size, progress, temp, ingestedAt] as const;
+        const args = [{ ...options, path }, worker, reader, split, size, progress, temp, ingestedAt] as const;
         const passOne = await readOnTwoThreads(...args);
         if (passOne !== undefined) return passOne;
         // The parts disagreed with the cut (quoting the scan could not see): read it all again, on one thread.
@@ -336,8 +341,9 @@ async function readPassOne(options: IngestOptions, temp: string, ingestedAt: num
     }
     await worker?.terminate();
     return readOnOneThread(options, reader, progress, temp, ingestedAt);
-  } finally {
+  } catch (error) {
     await worker?.terminate();
+    throw error;
   }
 }
 
@@ -364,29 +370,41 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
   const temp = await mkdtemp(join(options.tempDir ?? tmpdir(), 'survey-ingest-'));
   const reportKey = `${reportsPrefix(survey.id, options.wave)}report.json`;
   const rejectedKey = `${reportsPrefix(survey.id, options.wave)}rejected.csv`;
+  const passOne = await readPassOne(options, temp, ingestedAt).catch(async (error: unknown) => {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  });
   try {
     const { header, headerLength, lineBreak, source, counts, warnings, errors, dedupe, spools, rejectedPath, threads } =
-      await readPassOne(options, temp, ingestedAt);
+      passOne;
 
     const live = await readWavePointer(options.storage, survey.id, options.wave);
-    if (live && live.sourceSha256 === source.sha256) {
+    /** The live wave's result again, when this file is byte for byte the one it came from. */
+    const unchangedResult = async (sha256: string): Promise<IngestResult | undefined> => {
+      if (!live || live.sourceSha256 !== sha256) return undefined;
       const text = await options.storage.getText(reportKey);
       const previous = text ? ReportSchema.parse(JSON.parse(text)) : undefined;
-      if (previous) {
-        return {
-          report: { ...previous, unchanged: true },
-          unchanged: true,
-          pointer: live,
-          reportKey,
-          rejectedKey,
-          threads,
-        };
-      }
+      if (!previous) return undefined;
+      return {
+        report: { ...previous, unchanged: true },
+        unchanged: true,
+        pointer: live,
+        reportKey,
+        rejectedKey,
+        threads,
+      };
+    };
+    // One thread hashed the file as it read it: an unchanged file goes no further. With two, the worker is
+    // still hashing, and the check comes after pass two.
+    if (threads === 1) {
+      const unchanged = await unchangedResult(await passOne.sha256);
+      if (unchanged) return unchanged;
     }
 
     // Pass two: the spool's kept rows → curated Parquet under a new version.
     const version = versionName(now);
-    const parquetKey = `${curatedWavePrefix(survey.id, options.wave)}${version}/part-00000.parquet`;
+    const versionPrefix = `${curatedWavePrefix(survey.id, options.wave)}${version}/`;
+    const parquetKey = `${versionPrefix}part-00000.parquet`;
     const parquetStream = new PassThrough({ highWaterMark: 1 << 20 });
     const parquetUpload = options.storage.put(parquetKey, parquetStream, {
       contentType: 'application/vnd.apache.parquet',
@@ -431,6 +449,15 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
       await parquetUpload;
     }
     await rejectedSink.close();
+    const sha256 = await passOne.sha256;
+    if (threads > 1) {
+      const unchanged = await unchangedResult(sha256);
+      if (unchanged) {
+        // Nothing of this ingest may stay: its version was never committed, so no reader has seen it.
+        await options.storage.deletePrefix(versionPrefix);
+        return unchanged;
+      }
+    }
     errors.listed.sort((a, b) => (a.rowNumber ?? 0) - (b.rowNumber ?? 0));
     const valid = counts.valid - outcome.duplicates;
     const rejected = counts.invalid + outcome.duplicates;
@@ -462,7 +489,7 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
       wave: options.wave,
       version,
       files: [parquetKey],
-      sourceSha256: source.sha256,
+      sourceSha256: sha256,
       sourceFile: options.sourceFile,
       rows: valid,
       committedAt: now.toISOString(),
@@ -477,7 +504,7 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
       source: {
         file: options.sourceFile,
         bytes: source.bytes,
-        sha256: source.sha256,
+        sha256,
         encoding: source.encoding,
         delimiter: source.delimiter,
       },
@@ -503,6 +530,7 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
     await options.storage.put(reportKey, `${JSON.stringify(report, null, 2)}\n`, { contentType: 'application/json' });
     return { report, unchanged: false, pointer, reportKey, rejectedKey, threads };
   } finally {
+    await passOne.release();
     await rm(temp, { recursive: true, force: true });
   }
 }

@@ -56,6 +56,7 @@ export type WorkerMessage =
   | { readonly type: 'offers'; readonly offers: Float64Array; readonly count: number }
   | { readonly type: 'progress'; readonly bytes: number; readonly rows: number }
   | { readonly type: 'done'; readonly result: PartDone }
+  | { readonly type: 'sha256'; readonly sha256: string }
   | { readonly type: 'error'; readonly message: string };
 
 /**
@@ -92,6 +93,11 @@ export async function* fileRange(
 export interface PartWorker {
   /** Hands the worker its part; its messages go to `onMessage`; the promise settles with its result. */
   run(job: PartJob, onMessage: (message: WorkerMessage) => void): Promise<PartDone>;
+  /**
+   * The SHA-256 of the whole file, which the worker computes once its part is read (while this thread writes
+   * the Parquet): hashing is sequential, and that is when a core is free. Call after run().
+   */
+  fileSha256(): Promise<string>;
   terminate(): Promise<void>;
 }
 
@@ -145,25 +151,40 @@ export function startPartWorker(entry: URL = projectBundle() ?? TYPESCRIPT_WORKE
     early = error;
   };
   worker.on('error', onEarlyError);
+  let sha256: Promise<string> | undefined;
   return {
     run(job, onMessage) {
       worker.off('error', onEarlyError);
+      let hashed: { resolve: (hex: string) => void; reject: (error: Error) => void } | undefined;
+      sha256 = new Promise<string>((resolve, reject) => {
+        hashed = { resolve, reject };
+      });
       const done = new Promise<PartDone>((resolve, reject) => {
-        if (early) reject(early);
+        const fail = (error: Error) => {
+          reject(error);
+          hashed?.reject(error);
+        };
+        if (early) fail(early);
         worker.on('message', (message: WorkerMessage) => {
           if (message.type === 'done') resolve(message.result);
-          else if (message.type === 'error') reject(new Error(message.message));
+          else if (message.type === 'sha256') hashed?.resolve(message.sha256);
+          else if (message.type === 'error') fail(new Error(message.message));
           else onMessage(message);
         });
-        worker.on('error', reject);
+        worker.on('error', fail);
         worker.on('exit', (code) =>
-          reject(new Error(`ingest: the part worker stopped (exit code ${code}) before it finished`)),
+          fail(new Error(`ingest: the part worker stopped (exit code ${code}) before it finished`)),
         );
       });
-      // A failure is handled where the promise is awaited; until then it must not count as unhandled.
+      // A failure is handled where the promises are awaited; until then it must not count as unhandled.
       done.catch(() => undefined);
+      sha256.catch(() => undefined);
       worker.postMessage(job);
       return done;
+    },
+    fileSha256() {
+      if (sha256 === undefined) return Promise.reject(new Error('ingest: fileSha256() before run()'));
+      return sha256;
     },
     terminate: async () => {
       await worker.terminate();

@@ -1,6 +1,7 @@
 // A large local file is read by two threads (core/ingest/parallel.ts). Whatever the cut, the result must be the
 // one-thread result byte for byte: the same Parquet rows, report and rejected.csv. Here the threshold is lowered so
 // small generated waves take the two-thread path, with the cut wherever the middle of the file falls.
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -87,6 +88,37 @@ describe('ingest on two threads', () => {
     },
     60_000,
   );
+
+  it('hashes the whole file on the worker: the same file again changes nothing and leaves no trace', async () => {
+    const lake = await mkdtemp(join(dir, 'lake-'));
+    const storage = new LocalStorage(lake);
+    const file = join(dir, 'again.csv');
+    await generateWave({ survey: 'uk-se', wave: 2023, rows: 1500, seed: 6, orgKey: ORG_KEY, keepRecords: false }, file);
+    const twice = { storage, path: file, parallelMinBytes: 0, survey: 'uk-se', wave: 2023, sourceFile: 'w.csv' };
+    const first = await ingestWave({ ...twice, orgKey: ORG_KEY, now: NOW });
+    expect(first.threads).toBe(2);
+    expect(first.report.source.sha256).toBe(
+      createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex'),
+    );
+    const before = (await storage.list('curated/')).sort();
+    const again = await ingestWave({ ...twice, orgKey: ORG_KEY, now: new Date('2026-11-25T12:00:00Z') });
+    expect(again.unchanged).toBe(true);
+    expect(again.pointer).toEqual(first.pointer);
+    // The second run wrote its Parquet before the worker's hash said the file was the same; it is gone.
+    expect((await storage.list('curated/')).sort()).toEqual(before);
+    // One byte more is another file: a new version.
+    await appendFile(file, '\n');
+    const changed = await ingestWave({ ...twice, orgKey: ORG_KEY, now: new Date('2026-11-25T13:00:00Z') });
+    expect(changed.unchanged).toBe(false);
+    expect(changed.pointer.version).not.toBe(first.pointer.version);
+    expect(changed.report.source.sha256).toBe(
+      createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex'),
+    );
+  });
 
   it('refuses to be given the file both as a stream and as a path, or neither way, writing nothing', async () => {
     const lake = await mkdtemp(join(dir, 'lake-'));
