@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import Papa from 'papaparse';
@@ -65,6 +65,11 @@ export interface CsvReader {
   readonly unitSeparatorSeen: boolean;
   /** The data records in order, in batches; can be iterated once. */
   batches(): AsyncIterable<CsvRecord[]>;
+  /**
+   * Stops hashing the bytes read, for a caller that hashes the file another way (the two-thread ingest's worker
+   * hashes the whole file): source.sha256 is then ''.
+   */
+  stopHashing(): void;
   /** Bytes, SHA-256 and error counts; resolves once batches() is exhausted. */
   done(): Promise<CsvSource>;
 }
@@ -83,11 +88,6 @@ export interface OpenCsvOptions {
   lineBreak?: CsvLineBreak;
   /** The row number of the first data record (a later part of a file starts further on). @default 2 */
   firstRowNumber?: number;
-  /**
-   * The SHA-256 the bytes read are fed to, when the caller goes on hashing after the reader (a file read in
-   * parts): source.sha256 is then the digest of a copy, and the hash stays open.
-   */
-  hash?: Hash;
 }
 
 const DEFAULT_SNIFF_BYTES = 64 * 1024;
@@ -370,7 +370,8 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
   const sniffBytes = options.sniffBytes ?? DEFAULT_SNIFF_BYTES;
   const onBytes = options.onBytes;
   const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
-  const hash = options.hash ?? createHash('sha256');
+  const hash = createHash('sha256');
+  let hashing = true;
   let bytes = 0;
   let eof = false;
 
@@ -381,7 +382,7 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
       return undefined;
     }
     const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
-    hash.update(chunk);
+    if (hashing) hash.update(chunk);
     bytes += chunk.length;
     onBytes?.(bytes);
     return chunk;
@@ -493,7 +494,7 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
     encoding,
     delimiter,
     bytes,
-    sha256: (options.hash ? hash.copy() : hash).digest('hex'),
+    sha256: hashing ? hash.digest('hex') : '',
     decodeErrors: decoder.errors,
     parseErrors: parser.parseErrors,
   });
@@ -543,6 +544,9 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
       return unitSeparatorSeen;
     },
     batches: () => batches(),
+    stopHashing() {
+      hashing = false;
+    },
     done(): Promise<CsvSource> {
       if (finalSource !== undefined) return Promise.resolve(finalSource);
       if (state === 'abandoned') return Promise.reject(failure ?? notAllRead());

@@ -329,6 +329,8 @@ async function readPassOne(options: IngestOptions, temp: string, ingestedAt: num
       const split = await findSplit(path, reader.delimiter, Math.floor(size * FIRST_PART_SHARE));
       if (split !== undefined && limit.yielded <= split.at) {
         limit.end = split.at;
+        // The worker hashes the whole file once its part is read (see readOnTwoThreads).
+        reader.stopHashing();
         const args = [{ ...options, path }, worker, reader, split, size, progress, temp, ingestedAt] as const;
         const passOne = await readOnTwoThreads(...args);
         if (passOne !== undefined) return passOne;

@@ -363,6 +363,16 @@ describe('openCsv source facts', () => {
     expect(progress.every((n, i) => i === 0 || n > progress[i - 1]!)).toBe(true);
   });
 
+  it('stops hashing when told to, reading the same records and reporting no SHA-256', async () => {
+    const path = await file(`k,v\n${'1,x\n'.repeat(30_000)}`);
+    const reader = await openCsv(createReadStream(path, { highWaterMark: 16 * 1024 }));
+    reader.stopHashing();
+    expect(await readAll(reader)).toHaveLength(30_000);
+    const source = await reader.done();
+    expect(source.sha256).toBe('');
+    expect(source.bytes).toBe((await readFile(path)).length);
+  });
+
   it('resolves done() awaited by several callers while the records are still being read', async () => {
     const reader = await open(await file('k\n1\n2\n'));
     const early = [reader.done(), reader.done()];
