@@ -334,27 +334,44 @@ class RecordParser {
   }
 }
 
-const recordParsers = new Map<string, Papa.Parser>();
-
 /**
- * The cells of a record's text (CsvRecord.text) read with the file's delimiter and line break: the record's
- * cells, as the reader gave them.
+ * The cells of a record's text (CsvRecord.text), as the reader gave them. A record has a text only when its cells
+ * were checked to map onto it exactly (recordTexts): an unquoted cell is its own text up to the delimiter, a
+ * quoted one sits between quotes with its quotes doubled. This reads that mapping back; it is not a CSV parser
+ * for anything else, and throws on text that does not follow it.
  */
-export function parseRecordText(text: string, delimiter: CsvDelimiter, lineBreak: CsvLineBreak): string[] {
-  if (text === '') return [''];
-  // Papa.parse sets up a streamer per call: a bare parser, kept per dialect, costs far less a record.
-  const dialect = `${delimiter}${lineBreak}`;
-  let parser = recordParsers.get(dialect);
-  if (parser === undefined) {
-    parser = new Papa.Parser({ delimiter, newline: lineBreak, quoteChar: '"', dynamicTyping: false });
-    recordParsers.set(dialect, parser);
+export function parseRecordText(text: string, delimiter: CsvDelimiter): string[] {
+  const cells: string[] = [];
+  const separator = delimiter.charCodeAt(0);
+  let p = 0;
+  for (;;) {
+    if (text.charCodeAt(p) === QUOTE) {
+      let cell = '';
+      let from = p + 1;
+      for (;;) {
+        const quote = text.indexOf('"', from);
+        if (quote === -1) throw new Error(`ingest: a record's text has an unclosed quote: ${JSON.stringify(text)}`);
+        if (text.charCodeAt(quote + 1) === QUOTE) {
+          cell += text.slice(from, quote + 1);
+          from = quote + 2;
+          continue;
+        }
+        cells.push(cell + text.slice(from, quote));
+        p = quote + 1;
+        break;
+      }
+    } else {
+      const next = text.indexOf(delimiter, p);
+      const end = next === -1 ? text.length : next;
+      cells.push(text.slice(p, end));
+      p = end;
+    }
+    if (p >= text.length) return cells;
+    if (text.charCodeAt(p) !== separator) {
+      throw new Error(`ingest: a record's text has a quoted cell not followed by a delimiter: ${JSON.stringify(text)}`);
+    }
+    p++;
   }
-  const result = parser.parse(text, 0, false) as Papa.ParseResult<string[]>;
-  const cells = result.data[0];
-  if (result.data.length !== 1 || cells === undefined || result.errors.length > 0) {
-    throw new Error(`ingest: a record's text should parse as one clean record, got ${JSON.stringify(text)}`);
-  }
-  return cells;
 }
 
 function csvError(message: string, cause?: unknown): CsvError {

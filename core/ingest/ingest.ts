@@ -12,7 +12,6 @@ import { ParquetWriter } from '../parquet/index.ts';
 import type { Storage } from '../storage/storage.ts';
 import { type CsvReader, type CsvSource, openCsv, parseRecordText } from './csv-reader.ts';
 import { DuplicateTracker } from './dedupe.ts';
-import type { CsvLineBreak } from './detect.ts';
 import { type HeaderMatch, matchHeaders } from './headers.ts';
 import type { RowIssue } from './issues.ts';
 import { fileRange, OFFER_WIDTH, type PartJob, type PartWorker, startPartWorker } from './parallel.ts';
@@ -107,8 +106,6 @@ interface PassOne {
   readonly spools: readonly { readonly path: string; readonly base: number }[];
   readonly rejectedPath: string;
   readonly headerLength: number;
-  /** The line break records end with: spooled record texts are read back with it. */
-  readonly lineBreak: CsvLineBreak;
   readonly threads: number;
   /**
    * The file's SHA-256: known at once when one thread read the file (source.sha256); with two, the worker hashes
@@ -191,7 +188,6 @@ function onePart(part: PartResult, source: CsvSource, dedupe: DuplicateTracker, 
   return {
     header: part.header,
     headerLength: reader.header.length,
-    lineBreak: reader.lineBreak,
     source,
     counts: part.counts,
     warnings: part.warnings,
@@ -275,7 +271,6 @@ async function readOnTwoThreads(
     return {
       header: first.header,
       headerLength: reader.header.length,
-      lineBreak: reader.lineBreak,
       source: {
         encoding: reader.encoding,
         delimiter: reader.delimiter,
@@ -377,8 +372,7 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
     throw error;
   });
   try {
-    const { header, headerLength, lineBreak, source, counts, warnings, errors, dedupe, spools, rejectedPath, threads } =
-      passOne;
+    const { header, headerLength, source, counts, warnings, errors, dedupe, spools, rejectedPath, threads } = passOne;
 
     const live = await readWavePointer(options.storage, survey.id, options.wave);
     /** The live wave's result again, when this file is byte for byte the one it came from. */
@@ -431,8 +425,9 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
       errors.add(issue);
       losers += rejectedLine(cells, headerLength, rowNumber, [issue]);
     };
-    const rejectedSink = new TextSink(createWriteStream(rejectedPath, { flags: 'a' }));
-    const parseText = (text: string) => parseRecordText(text, source.delimiter, lineBreak);
+    // A large buffer, as pass one's: at the default 16 KiB every flush of losers' lines waited for the disk.
+    const rejectedSink = new TextSink(createWriteStream(rejectedPath, { flags: 'a', highWaterMark: 1 << 20 }));
+    const parseText = (text: string) => parseRecordText(text, source.delimiter);
     try {
       for (const spool of spools) {
         const isLoser = (index: number) => outcome.isLoser(index);

@@ -53,7 +53,7 @@ function checkTexts(records: readonly CsvRecord[], reader: CsvReader): number {
   for (const record of records) {
     if (record.text === undefined) continue;
     withText++;
-    const back = parseRecordText(record.text, reader.delimiter, reader.lineBreak);
+    const back = parseRecordText(record.text, reader.delimiter);
     if (back.length !== record.cells.length || back.some((cell, i) => cell !== record.cells[i])) {
       wrong.push({ text: record.text, back, cells: record.cells });
     }

@@ -91,7 +91,7 @@ describe('RecordSpool and readSpool', () => {
           const lost: [number, number, string[]][] = [];
           let next = 0;
           const onLoser = (index: number, rowNumber: number, raw: string[]) => lost.push([index, rowNumber, raw]);
-          const parseText = (text: string) => parseRecordText(text, ',', '\n');
+          const parseText = (text: string) => parseRecordText(text, ',');
           for await (const block of readSpool(path, COLUMNS, isLoser, onLoser, 0, parseText)) {
             expect(block.first).toBe(next);
             expect(block.rows).toBe(Math.min(blockRows, records.length - next));
