@@ -1,10 +1,12 @@
 // The spool between the ingest's two passes. The duplicate rule can reject a row only once a later row of its
 // organisation has been read, so valid rows wait on disk until the end of the file. They wait in the Parquet
 // writer's own typed form: blocks of rows, column by column (validity bytes, Int32/Float64 values, booleans as
-// bytes, strings as UTF-8 with offsets), so pass one writes no text per row and pass two hands typed arrays to
-// ParquetWriter.appendColumns without making a JS value per cell. Each row's raw cells ride along in the same
-// block (UTF-8, cells separated by U+001F), because a row that later loses to a newer submission of its
-// organisation goes to rejected.csv with its original cells; they are decoded only for those rows.
+// bytes, strings as UTF-8 with offsets, dictionary-encoded strings as codes with the values new in each block),
+// so pass one writes no text per row and pass two hands typed arrays to ParquetWriter.appendColumns without
+// making a JS value per cell. Each row's raw cells ride along in the same block, because a row that later loses
+// to a newer submission of its organisation goes to rejected.csv with its original cells: as the record's own
+// text when the reader could give it (one copy), else as the cells joined by U+001F (or JSON, when a cell holds
+// that); they are decoded only for the rows that lose.
 import { type FileHandle, open } from 'node:fs/promises';
 import { type ColumnData, columnDataKind, type ParquetColumn, writeUtf8 } from '../parquet/index.ts';
 
