@@ -30,6 +30,12 @@ export interface CsvRecord {
    * (malformed quoting near it, white space around a quoted cell).
    */
   readonly text: string | undefined;
+  /**
+   * Where the record's text lies in the file: bytes [offset, offset + byteLength), which decode (in the file's
+   * encoding) to `text`. -1 when not known: the record has no text, or one before it had none.
+   */
+  readonly offset: number;
+  readonly byteLength: number;
 }
 
 /** What was read: recorded in the ingest report's "source" and used for idempotent re-ingest. */
@@ -88,6 +94,11 @@ export interface OpenCsvOptions {
   lineBreak?: CsvLineBreak;
   /** The row number of the first data record (a later part of a file starts further on). @default 2 */
   firstRowNumber?: number;
+  /**
+   * For a later part of a file read after the file's header: the stream's bytes from `from` on are the file's from
+   * `to` on, so that CsvRecord.offset is a file offset. Default: the stream is the file from its start.
+   */
+  shift?: { readonly from: number; readonly to: number };
 }
 
 const DEFAULT_SNIFF_BYTES = 64 * 1024;
@@ -212,6 +223,104 @@ function recordTexts(input: string, rows: readonly string[][], delimiter: number
     texts.push(input.substring(start, end));
   }
   return texts;
+}
+
+/**
+ * Where each record lies in the raw bytes. A record ends at a line break outside quotes, and its text holds
+ * exactly the line breaks it spans inside quotes, as the same bytes (UTF-8 and Windows-1252 both write a line
+ * break as its one ASCII byte): so counting them in the text tells how many line-break bytes to pass. One native
+ * search a record, no copy. The raw chunks are kept only until passed. At the first record without a text the
+ * count is lost, and no later record is located.
+ */
+class RecordLocator {
+  private readonly chunks: Buffer[] = [];
+  /** The stream offset of chunks[0][0]. */
+  private base = 0;
+  /** The stream offset where the next record starts. */
+  private at: number;
+  private lost = false;
+  /** The byte length of the record last located. */
+  byteLength = 0;
+
+  constructor(
+    start: number,
+    private readonly lineBreak: CsvLineBreak,
+    private readonly shift: { readonly from: number; readonly to: number } | undefined,
+  ) {
+    this.at = start;
+  }
+
+  /** Keeps a chunk read from the stream (in order). */
+  add(chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  /** The stream offset of the first line-break byte at or after `from`, or -1 if none is held. */
+  private find(from: number): number {
+    const byte = this.lineBreak === '\n' ? LF : CR;
+    let base = this.base;
+    for (const chunk of this.chunks) {
+      const end = base + chunk.length;
+      if (from < end) {
+        const i = chunk.indexOf(byte, from > base ? from - base : 0);
+        if (i !== -1) return base + i;
+      }
+      base = end;
+    }
+    return -1;
+  }
+
+  /** The byte at stream offset `at` (held), or -1. */
+  private byteAt(at: number): number {
+    let base = this.base;
+    for (const chunk of this.chunks) {
+      if (at < base + chunk.length) return at >= base ? (chunk[at - base] as number) : -1;
+      base += chunk.length;
+    }
+    return -1;
+  }
+
+  /**
+   * The file offset of the next record, whose text is `text` (its length in bytes is then `byteLength`), or -1
+   * when it cannot be known. `atEnd`: the whole stream has been read, so a record may end without a line break.
+   */
+  next(text: string | undefined, atEnd: boolean): number {
+    if (this.lost) return -1;
+    if (text === undefined) {
+      this.lost = true;
+      return -1;
+    }
+    let inside = 0;
+    for (let i = text.indexOf(this.lineBreak); i !== -1; i = text.indexOf(this.lineBreak, i + 1)) inside++;
+    const start = this.at;
+    let lineEnd = start - 1;
+    for (let k = 0; k <= inside; k++) {
+      lineEnd = this.find(lineEnd + 1);
+      if (lineEnd === -1) break;
+    }
+    let end: number;
+    if (lineEnd === -1) {
+      // The file's last record, with no line break after it.
+      if (!atEnd) {
+        this.lost = true;
+        return -1;
+      }
+      let held = this.base;
+      for (const chunk of this.chunks) held += chunk.length;
+      end = held;
+      this.at = held;
+    } else {
+      // Read as LF, a CRLF file's record text stops before the carriage return.
+      end = this.lineBreak === '\n' && lineEnd > start && this.byteAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd;
+      this.at = lineEnd + 1;
+    }
+    this.byteLength = end - start;
+    while (this.chunks.length > 1 && this.base + (this.chunks[0] as Buffer).length <= this.at) {
+      this.base += (this.chunks.shift() as Buffer).length;
+    }
+    const shift = this.shift;
+    return shift === undefined || start < shift.from ? start : start - shift.from + shift.to;
+  }
 }
 
 /** Records as papaparse gave them, with the text of those that could be checked (see recordTexts). */
@@ -400,10 +509,13 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
     }
     const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
     if (hashing) hash.update(chunk);
+    locator?.add(chunk);
     bytes += chunk.length;
     onBytes?.(bytes);
     return chunk;
   };
+  // Created once the sniff window has told the encoding and line break; the sniffed chunks are given it then.
+  let locator: RecordLocator | undefined;
   const abandon = async (): Promise<void> => {
     if (!eof) await chunks.return?.();
   };
@@ -458,6 +570,10 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
   const delimiter = options.delimiter ?? detectDelimiter(text);
   const lineBreak = options.lineBreak ?? detectLineBreak(text);
   const parser = new RecordParser(delimiter, lineBreak);
+  // A UTF-8 byte-order mark comes before the header record's first byte.
+  const bom = encoding === 'utf-8' && first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf ? 3 : 0;
+  locator = new RecordLocator(bom, lineBreak, options.shift);
+  for (const chunk of head) locator.add(chunk);
 
   let raw: Buffer | undefined;
   let rawAt = 0;
@@ -495,11 +611,17 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
   if (header[0]?.charCodeAt(0) === 0xfeff) header[0] = header[0].slice(1);
 
   let nextRowNumber = options.firstRowNumber ?? 2;
+  const located = locator;
   const toRecords = ({ rows, texts }: Parsed, from: number, into: CsvRecord[]): void => {
-    for (let i = from; i < rows.length; i++) into.push({ rowNumber: nextRowNumber++, cells: rows[i]!, text: texts[i] });
+    for (let i = from; i < rows.length; i++) {
+      const text = texts[i];
+      const offset = located.next(text, eof);
+      into.push({ rowNumber: nextRowNumber++, cells: rows[i]!, text, offset, byteLength: located.byteLength });
+    }
   };
   const early: CsvRecord[] = [];
-  // The header record is not a data record.
+  // The header record is not a data record, but it is located, so the records after it are.
+  located.next(opening[0]?.texts[0], eof);
   for (const [k, parsed] of opening.entries()) toRecords(parsed, k === 0 ? 1 : 0, early);
 
   let state: 'ready' | 'reading' | 'finished' | 'abandoned' = 'ready';

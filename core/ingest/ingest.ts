@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync, readSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import iconv from 'iconv-lite';
 import { checkWave, getSurvey, type Report, ReportSchema, type SurveyDefinition } from '../../schemas/index.ts';
 import { commitWave, curatedWavePrefix, readWavePointer, reportsPrefix, type WavePointer } from '../lake.ts';
 import { ParquetWriter } from '../parquet/index.ts';
@@ -162,6 +163,8 @@ function readFirstPart(
     name: 'part0',
     rejectedHeader: true,
     spoolBase: 0,
+    // A file (not a stream) can be read again in pass two: its rows keep their place in it, not their text.
+    ranges: options.path !== undefined,
     offer: (orgId, submittedAt, spoolIndex, rowNumber) => dedupe.offer(orgId, submittedAt, spoolIndex, rowNumber),
     onBatch: (rows) => progress.set(0, -1, rows),
   });
@@ -427,11 +430,32 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
     };
     // A large buffer, as pass one's: at the default 16 KiB every flush of losers' lines waited for the disk.
     const rejectedSink = new TextSink(createWriteStream(rejectedPath, { flags: 'a', highWaterMark: 1 << 20 }));
+    // A losing row's original cells: from its spooled text, or read again from the file where it lies.
     const parseText = (text: string) => parseRecordText(text, source.delimiter);
+    const file = options.path === undefined ? undefined : openSync(options.path, 'r');
+    const decodeRange =
+      source.encoding === 'windows-1252'
+        ? (bytes: Buffer) => iconv.decode(bytes, 'windows1252')
+        : (bytes: Buffer) => bytes.toString('utf8');
+    const readRange = (offset: number, byteLength: number): string[] => {
+      if (file === undefined)
+        throw new Error('ingest: a row was spooled as a range of a file, but the input is a stream');
+      const bytes = Buffer.allocUnsafe(byteLength);
+      const read = readSync(file, bytes, 0, byteLength, offset);
+      if (read !== byteLength) {
+        throw new Error(
+          `ingest: ${options.path} changed while it was ingested: ${read} of ${byteLength} bytes at ${offset}`,
+        );
+      }
+      return parseText(decodeRange(bytes));
+    };
     try {
       for (const spool of spools) {
         const isLoser = (index: number) => outcome.isLoser(index);
-        for await (const block of readSpool(spool.path, COLUMNS, isLoser, onLoser, spool.base, parseText)) {
+        for await (const block of readSpool(spool.path, COLUMNS, isLoser, onLoser, spool.base, {
+          parseText,
+          readRange,
+        })) {
           for (const [start, end] of block.kept) await writer.appendColumns(block.columns, start, end);
           await rejectedSink.write(losers);
           losers = '';
@@ -443,6 +467,7 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
       parquetStream.destroy(error as Error);
       throw error;
     } finally {
+      if (file !== undefined) closeSync(file);
       await parquetUpload;
     }
     await rejectedSink.close();

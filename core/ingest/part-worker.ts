@@ -43,6 +43,8 @@ async function run(job: PartJob): Promise<void> {
     delimiter: job.delimiter,
     lineBreak: job.lineBreak,
     firstRowNumber: job.firstRowNumber,
+    // After the header's bytes come the part's: offsets are the file's.
+    shift: { from: job.headerEnd, to: job.start },
     onBytes: (read) => {
       bytes = read;
     },
@@ -59,6 +61,7 @@ async function run(job: PartJob): Promise<void> {
     rejectedHeader: false,
     spoolBase: job.spoolBase,
     maxListedIssues: job.maxListedIssues,
+    ranges: true,
     offer: (orgId, submittedAt, spoolIndex, rowNumber) => {
       const at = count * OFFER_WIDTH;
       offers[at] = Number.parseInt(orgId.slice(0, 8), 16);

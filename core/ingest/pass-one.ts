@@ -95,6 +95,11 @@ export interface PartInput {
   /** The spool index of the part's first valid row. */
   readonly spoolBase: number;
   readonly maxListedIssues: number;
+  /**
+   * Whether the source is a file pass two can read again: a valid row then keeps only where its text lies in it
+   * (CsvRecord.offset), not the text, which only the few rows that lose a duplicate need.
+   */
+  readonly ranges: boolean;
   readonly offer: OfferRow;
   /** Called after each batch of records with the part's record count so far. */
   readonly onBatch?: (rows: number) => void;
@@ -129,7 +134,7 @@ export async function readPart(part: PartInput): Promise<PartResult> {
   const errors = new IssueList(part.maxListedIssues);
   const spoolPath = join(part.temp, `${part.name}.spool`);
   const rejectedPath = join(part.temp, `${part.name}-rejected.csv`);
-  const spool = await RecordSpool.create(spoolPath, COLUMNS);
+  const spool = await RecordSpool.create(spoolPath, COLUMNS, { ranges: part.ranges });
   const rejected = new TextSink(createWriteStream(rejectedPath, { highWaterMark: 1 << 20 }));
   if (part.rejectedHeader) await rejected.write(`\ufeff${csvLine([...reader.header, '_row', '_errors'])}`);
   const offer = part.offer;
@@ -137,7 +142,8 @@ export async function readPart(part: PartInput): Promise<PartResult> {
   try {
     for await (const batch of reader.batches()) {
       let rejectedText = '';
-      for (const { rowNumber, cells, text } of batch) {
+      for (const csvRecord of batch) {
+        const { rowNumber, cells } = csvRecord;
         counts.rows++;
         if (isBlankRow(cells)) {
           counts.blank++;
@@ -153,7 +159,7 @@ export async function readPart(part: PartInput): Promise<PartResult> {
         }
         offer(row.record.org_id, row.record.submitted_at, spoolIndex++, rowNumber);
         counts.valid++;
-        spool.add(row.record, rowNumber, cells, text, !reader.unitSeparatorSeen);
+        spool.add(row.record, csvRecord, !reader.unitSeparatorSeen);
       }
       await spool.drain();
       await rejected.write(rejectedText);

@@ -260,6 +260,20 @@ function putRecordFor(columns: readonly ParquetColumn[]): PutRecord {
 const RAW_JSON = 0x02;
 /** A row given as its record's text (CsvRecord.text): the text after this byte, read back by the caller's parser. */
 const RAW_TEXT = 0x03;
+/** A row given as where its text lies in the source file: this byte, the byte length (u32), the offset (f64). */
+const RAW_RANGE = 0x04;
+const RANGE_BYTES = 13;
+
+/** One spooled row's raw side: what a losing row needs to go to rejected.csv with its original cells. */
+export interface SpooledRow {
+  readonly rowNumber: number;
+  readonly cells: readonly string[];
+  /** The record's text (CsvRecord.text), when known. */
+  readonly text?: string | undefined;
+  /** Where the text lies in the source file (CsvRecord.offset and byteLength), -1 when not known. */
+  readonly offset?: number;
+  readonly byteLength?: number;
+}
 const RAW_SEPARATOR = 0x1f;
 
 /** The row numbers and raw cells of the rows of the block being filled: UTF-8, cells separated by U+001F. */
@@ -279,11 +293,22 @@ class RawBuilder {
    * made); else, when the caller knows no cell holds the separator (`separatorFree`), joined and encoded in one
    * native call; otherwise ASCII is copied by a plain loop that also looks for it.
    */
-  put(r: number, rowNumber: number, cells: readonly string[], text: string | undefined, separatorFree: boolean): void {
-    this.rowNumbers[r] = rowNumber;
+  put(r: number, row: SpooledRow, ranges: boolean, separatorFree: boolean): void {
+    const { cells, text } = row;
+    this.rowNumbers[r] = row.rowNumber;
     const start = this.offsets[r] as number;
     let p = start;
     let clash = false;
+    const offset = row.offset ?? -1;
+    if (ranges && offset >= 0) {
+      // Thirteen bytes instead of the text: a losing row's text is read back from the source file.
+      if (p + RANGE_BYTES > this.bytes.length) this.grow(p + RANGE_BYTES);
+      this.bytes[p] = RAW_RANGE;
+      this.bytes.writeUInt32LE(row.byteLength ?? 0, p + 1);
+      this.bytes.writeDoubleLE(offset, p + 5);
+      this.offsets[r + 1] = p + RANGE_BYTES;
+      return;
+    }
     if (text !== undefined) {
       if (p + 1 + text.length * 3 > this.bytes.length) this.grow(p + 1 + text.length * 3);
       this.bytes[p] = RAW_TEXT;
@@ -316,7 +341,8 @@ class RawBuilder {
       }
     }
     // A row whose text starts with a marker itself is written as JSON too, or it would be read as marked.
-    if (clash || (p > start && (this.bytes[start] === RAW_JSON || this.bytes[start] === RAW_TEXT))) {
+    const lead = this.bytes[start];
+    if (clash || (p > start && (lead === RAW_JSON || lead === RAW_TEXT || lead === RAW_RANGE))) {
       const json = utf8.encode(JSON.stringify(cells));
       if (start + 1 + json.length > this.bytes.length) this.grow(start + 1 + json.length);
       this.bytes[start] = RAW_JSON;
@@ -350,16 +376,30 @@ class RawBuilder {
 
 const decoder = new TextDecoder();
 
-/** Reads a record's text back into its cells: the CSV reader's parser, with the file's dialect. */
-export type ParseText = (text: string) => string[];
+/** How readSpool gives back the cells of rows spooled as their record's text or as where it lies in the file. */
+export interface RawReaders {
+  /** Reads a record's text back into its cells: the CSV reader's parseRecordText, with the file's delimiter. */
+  readonly parseText?: (text: string) => string[];
+  /** Reads the bytes [offset, offset + byteLength) of the source file back into the record's cells. */
+  readonly readRange?: (offset: number, byteLength: number) => string[];
+}
 
 /** The cells of one row's raw bytes (as RawBuilder wrote them). */
-function decodeRaw(bytes: Uint8Array, parseText: ParseText | undefined): string[] {
-  if (bytes.length > 0 && bytes[0] === RAW_JSON) return JSON.parse(decoder.decode(bytes.subarray(1))) as string[];
-  if (bytes.length > 0 && bytes[0] === RAW_TEXT) {
-    if (parseText === undefined)
+function decodeRaw(bytes: Uint8Array, readers: RawReaders): string[] {
+  const lead = bytes.length > 0 ? bytes[0] : -1;
+  if (lead === RAW_JSON) return JSON.parse(decoder.decode(bytes.subarray(1))) as string[];
+  if (lead === RAW_TEXT) {
+    if (readers.parseText === undefined) {
       throw new Error("spool: a row was spooled as its record's text, but no parser was given to read it");
-    return parseText(decoder.decode(bytes.subarray(1)));
+    }
+    return readers.parseText(decoder.decode(bytes.subarray(1)));
+  }
+  if (lead === RAW_RANGE) {
+    if (readers.readRange === undefined) {
+      throw new Error('spool: a row was spooled as a range of the source file, but no reader was given for it');
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, RANGE_BYTES);
+    return readers.readRange(view.getFloat64(5, true), view.getUint32(1, true));
   }
   return decoder.decode(bytes).split('\u001f');
 }
@@ -379,19 +419,24 @@ export class RecordSpool {
     private readonly handle: FileHandle,
     columns: readonly ParquetColumn[],
     private readonly blockRows: number,
+    private readonly ranges: boolean,
   ) {
     this.builders = columns.map((column) => createBuilder(column, blockRows));
     this.raw = new RawBuilder(blockRows);
     this.putRecord = putRecordFor(columns);
   }
 
-  /** Creates (or truncates) the spool file at `path` for records of these columns. */
+  /**
+   * Creates (or truncates) the spool file at `path` for records of these columns. With `ranges` (the source is a
+   * file that pass two can read again), a row whose place in the file is known keeps only that, not its text.
+   */
   static async create(
     path: string,
     columns: readonly ParquetColumn[],
-    blockRows = DEFAULT_BLOCK_ROWS,
+    options: { readonly blockRows?: number; readonly ranges?: boolean } = {},
   ): Promise<RecordSpool> {
-    return new RecordSpool(await open(path, 'w'), columns, blockRows);
+    const blockRows = options.blockRows ?? DEFAULT_BLOCK_ROWS;
+    return new RecordSpool(await open(path, 'w'), columns, blockRows, options.ranges === true);
   }
 
   /** Records spooled so far. */
@@ -400,20 +445,15 @@ export class RecordSpool {
   }
 
   /**
-   * Appends one record (its value of each column, by the column's name), its row number and its raw cells. The
-   * raw cells are kept as the record's `text` when it is given (readSpool then needs the parser that reads it
-   * back); else `separatorFree` says no cell can hold U+001F (the reader saw none so far), a faster copy.
+   * Appends one record (its value of each column, by the column's name) and its raw side: the row number and
+   * original cells, kept as where the text lies in the source file (a spool created with `ranges`), else as the
+   * record's text when given (readSpool then needs the readers that read them back), else as the cells, copied
+   * faster when `separatorFree` says no cell can hold U+001F (the reader saw none so far).
    */
-  add(
-    record: Readonly<Record<string, unknown>>,
-    rowNumber: number,
-    cells: readonly string[],
-    text?: string,
-    separatorFree = false,
-  ): void {
+  add(record: Readonly<Record<string, unknown>>, row: SpooledRow, separatorFree = false): void {
     const r = this.rows;
     this.putRecord(this.builders, r, record);
-    this.raw.put(r, rowNumber, cells, text, separatorFree);
+    this.raw.put(r, row, this.ranges, separatorFree);
     this.total++;
     if (++this.rows === this.blockRows) this.seal();
   }
@@ -520,7 +560,7 @@ export async function* readSpool(
   isLoser: (spoolIndex: number) => boolean,
   onLoser: (spoolIndex: number, rowNumber: number, cells: string[]) => void = () => undefined,
   firstIndex = 0,
-  parseText?: ParseText,
+  readers: RawReaders = {},
 ): AsyncGenerator<SpoolBlock> {
   const kinds = columns.map(spoolKind);
   // Each codes column's values, in code order: one list for the whole spool, growing block by block.
@@ -594,7 +634,7 @@ export async function* readSpool(
         onLoser(
           first + i,
           rowNumbers[i] as number,
-          decodeRaw(rawBytes.subarray(rawOffsets[i], rawOffsets[i + 1]), parseText),
+          decodeRaw(rawBytes.subarray(rawOffsets[i], rawOffsets[i + 1]), readers),
         );
       }
       if (rows > from) kept.push([from, rows]);

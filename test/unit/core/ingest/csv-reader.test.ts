@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import iconv from 'iconv-lite';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -46,16 +47,27 @@ async function readAll(reader: CsvReader): Promise<CsvRecord[]> {
 
 const cells = (records: CsvRecord[]): string[][] => records.map((record) => record.cells);
 
-/** Checks that every record's text, where it has one, reads back as its cells; returns how many had one. */
-function checkTexts(records: readonly CsvRecord[], reader: CsvReader): number {
+/**
+ * Checks that every record's text, where it has one, reads back as its cells, and, given the stream's bytes, that
+ * its offset and byte length pick out those bytes; returns how many had a text (and how many an offset).
+ */
+function checkTexts(records: readonly CsvRecord[], reader: CsvReader, bytes?: Buffer): number {
   let withText = 0;
   const wrong: unknown[] = [];
+  const decoder = new TextDecoder();
   for (const record of records) {
-    if (record.text === undefined) continue;
+    if (record.text === undefined) {
+      if (record.offset !== -1) wrong.push({ offsetWithoutText: record });
+      continue;
+    }
     withText++;
     const back = parseRecordText(record.text, reader.delimiter);
     if (back.length !== record.cells.length || back.some((cell, i) => cell !== record.cells[i])) {
       wrong.push({ text: record.text, back, cells: record.cells });
+    }
+    if (bytes !== undefined && record.offset !== -1) {
+      const there = decoder.decode(bytes.subarray(record.offset, record.offset + record.byteLength));
+      if (there !== record.text) wrong.push({ text: record.text, there, offset: record.offset });
     }
   }
   // One expectation for all records: thousands of them each would be slow.
@@ -87,12 +99,19 @@ const chunked = (bytes: Buffer, size: number): Readable => {
 
 describe('openCsv encodings and delimiters', () => {
   it('reads a UTF-8 comma file with its header and numbered records', async () => {
-    const reader = await open(await file('id,name\n1,Café\n2,Ünïcödé €\n'));
+    const path = await file('id,name\n1,Café\n2,Ünïcödé €\n');
+    const reader = await open(path);
     expect(reader.encoding).toBe('utf-8');
     expect(reader.delimiter).toBe(',');
     expect(reader.header).toEqual(['id', 'name']);
     const records = await readAll(reader);
-    expect(records).toEqual([
+    // Offsets count bytes: "é" is two, "€" three.
+    expect(records.map((record) => [record.offset, record.byteLength])).toEqual([
+      [8, 7],
+      [16, 17],
+    ]);
+    expect(checkTexts(records, reader, await readFile(path))).toBe(2);
+    expect(records).toMatchObject([
       { rowNumber: 2, cells: ['1', 'Café'], text: '1,Café' },
       { rowNumber: 3, cells: ['2', 'Ünïcödé €'], text: '2,Ünïcödé €' },
     ]);
@@ -125,10 +144,17 @@ describe('openCsv encodings and delimiters', () => {
     expect(reader.encoding).toBe('windows-1252');
     expect(reader.delimiter).toBe(';');
     expect(reader.header).toEqual(['nom', 'chiffre']);
-    expect(cells(await readAll(reader))).toEqual([
+    const records = await readAll(reader);
+    expect(cells(records)).toEqual([
       ['Café', '1,5 €'],
       ['École', '12\r\n€'],
     ]);
+    // One byte a character: each record's bytes, decoded as Windows-1252, are its text.
+    for (const record of records) {
+      const bytes = latin.subarray(record.offset, record.offset + record.byteLength);
+      expect(iconv.decode(bytes, 'windows1252')).toBe(record.text);
+    }
+    expect(records.map((record) => record.offset)).toEqual([13, 25]);
   });
 
   it('reads a tab-delimited file whose cells hold commas', async () => {
@@ -144,8 +170,12 @@ describe('openCsv encodings and delimiters', () => {
 describe('openCsv records', () => {
   it('keeps doubled quotes, delimiters and line breaks inside a quoted field as one record', async () => {
     const text = 'id,note,n\r\n1,"He said ""hi"", then\r\nleft\nfor good",5\r\n2,"a\rb",6\r\n3,plain,7\r\n';
-    const records = await readAll(await open(await file(text)));
-    expect(records).toEqual([
+    const reader = await open(await file(text));
+    const records = await readAll(reader);
+    // Line breaks inside quotes are passed over; each record's bytes stop before its CRLF.
+    expect(checkTexts(records, reader, Buffer.from(text))).toBe(3);
+    expect(records.every((record) => record.offset >= 0)).toBe(true);
+    expect(records).toMatchObject([
       {
         rowNumber: 2,
         cells: ['1', 'He said "hi", then\r\nleft\nfor good', '5'],
@@ -165,7 +195,8 @@ describe('openCsv records', () => {
 
   it('makes no record of a final line break but keeps a blank line in the middle as a record of empty cells', async () => {
     const records = await readAll(await open(await file('a,b\n1,2\n\n,\n3,4\n')));
-    expect(records).toEqual([
+    expect(records.map((record) => record.offset)).toEqual([4, 8, 9, 11]);
+    expect(records).toMatchObject([
       { rowNumber: 2, cells: ['1', '2'], text: '1,2' },
       { rowNumber: 3, cells: [''], text: '' },
       { rowNumber: 4, cells: ['', ''], text: ',' },
@@ -215,9 +246,29 @@ describe('openCsv records', () => {
       ['2', 'c', 'd'],
     ]);
     expect(records.map((record) => record.text)).toEqual([undefined, undefined]);
+    // And no offset: past a record without a text, the line breaks can no longer be counted.
+    expect(records.map((record) => record.offset)).toEqual([-1, -1]);
     // Malformed quotes: papaparse reports them, and no record of that window has a text.
     const malformed = await readAll(await open(await file('h,i\n1,"bad"quote",x\n2,y\n')));
     expect(malformed.map((record) => record.text)).toEqual([undefined, undefined]);
+  });
+
+  it('gives file offsets to a later part of a file read after its header, when told where the part starts', async () => {
+    const text = 'h1,h2\nkeep,1\nskip,2\n"x\ny",3\nlast,4\n';
+    const bytes = Buffer.from(text);
+    const headerEnd = text.indexOf('\n') + 1;
+    const partStart = text.indexOf('"x');
+    const stream = Readable.from([bytes.subarray(0, headerEnd), bytes.subarray(partStart)]);
+    const reader = await openCsv(stream, { shift: { from: headerEnd, to: partStart } });
+    const records = await readAll(reader);
+    expect(cells(records)).toEqual([
+      ['x\ny', '3'],
+      ['last', '4'],
+    ]);
+    for (const record of records) {
+      expect(bytes.subarray(record.offset, record.offset + record.byteLength).toString()).toBe(record.text);
+    }
+    expect(records[0]?.offset).toBe(partStart);
   });
 
   it('reads a header longer than the sniff window', async () => {
@@ -264,7 +315,10 @@ describe('openCsv records', () => {
     expect(records).toHaveLength(2);
     expect(records[0]?.cells[1]?.length).toBe(big.length);
     expect(records[0]?.cells[1] === big).toBe(true);
-    expect(records[1]).toEqual({ rowNumber: 3, cells: ['2', 'small', 'y'], text: '2,small,y' });
+    expect(records[1]).toMatchObject({ rowNumber: 3, cells: ['2', 'small', 'y'], text: '2,small,y' });
+    // The 10 MB record's line breaks were passed over: the next record's bytes are found.
+    expect(records[1]?.offset).toBe(Buffer.byteLength(`id,text,end\n1,"${quoted}",z\n`));
+    expect(records[1]?.byteLength).toBe(9);
     expect(records[0]?.text).toBe(`1,"${quoted}",z`);
   });
 });
@@ -418,7 +472,8 @@ describe('openCsv streaming', () => {
       last = batch.at(-1);
     }
     expect(records).toBe(1_000_000);
-    expect(last).toEqual({ rowNumber: 1_000_001, cells: ['999999', 'g0', '2999997'], text: '999999,g0,2999997' });
+    expect(last).toMatchObject({ rowNumber: 1_000_001, cells: ['999999', 'g0', '2999997'], text: '999999,g0,2999997' });
+    expect(last?.offset).toBe(size - '999999,g0,2999997\n'.length);
     expect(largest).toBeLessThan(20_000);
     // Only the sniff window and a chunk or two are read before the first batch is consumed.
     expect(readAheadAtFirst).toBeLessThan(size / 20);
@@ -460,8 +515,9 @@ describe('openCsv streaming', () => {
           expect(cells(records)).toEqual(rows);
           expect(records.map((record) => record.rowNumber)).toEqual(rows.map((_, i) => i + 2));
           expect((await reader.done()).bytes).toBe(bytes.length);
-          // Well-formed quoting: every record's text is known, and reads back as its cells.
-          expect(checkTexts(records, reader)).toBe(records.length);
+          // Well-formed quoting: every record's text is known, reads back as its cells, and is found in the bytes.
+          expect(checkTexts(records, reader, bytes)).toBe(records.length);
+          expect(records.every((record) => record.offset >= 0)).toBe(true);
         },
       ),
       { numRuns: 300 },
@@ -485,7 +541,7 @@ describe('openCsv streaming', () => {
           expect(cells(records)).toEqual(expected.rows);
           expect(records.map((record) => record.rowNumber)).toEqual(expected.rows.map((_, i) => i + 2));
           expect((await reader.done()).parseErrors).toBe(expected.errors);
-          checkTexts(records, reader);
+          checkTexts(records, reader, Buffer.from(text, 'utf-8'));
         },
       ),
       { numRuns: 400 },

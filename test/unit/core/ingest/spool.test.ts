@@ -71,19 +71,34 @@ describe('RecordSpool and readSpool', () => {
         fc.array(fc.tuple(record, cells), { maxLength: 200 }),
         fc.integer({ min: 1, max: 50 }),
         fc.func(fc.boolean()),
-        fc.constantFrom('cells', 'separator-free', 'text'),
+        fc.constantFrom('cells', 'separator-free', 'text', 'range'),
         async (rows, blockRows, loses, how) => {
           const records = rows.map(([r]) => r);
           const path = join(dir, `spool-${run++}`);
-          const spool = await RecordSpool.create(path, COLUMNS, blockRows);
+          const spool = await RecordSpool.create(path, COLUMNS, { blockRows, ranges: how === 'range' });
+          // The "source file" the ranges point into: each row's text on a line of its own.
+          const source: Buffer[] = [];
+          let sourceBytes = 0;
           for (const [index, [r, raw]] of rows.entries()) {
             // Raw cells go as they are, or (promised only for rows whose cells do not hold the separator, as the
-            // reader promises) separator-free, or as some rows' record text, read back by the CSV reader's parser.
+            // reader promises) separator-free, or as some rows' record text, read back by the CSV reader's
+            // parser, or as where that text lies in the source file (the others then fall back to the text).
             const free = how === 'separator-free' && !raw.some((cell) => cell.includes('\u001f'));
-            const text = how === 'text' && index % 3 !== 0 ? Papa.unparse([raw], { quotes: true }) : undefined;
-            spool.add(r, index + 2, raw, text, free);
+            const known = (how === 'text' || how === 'range') && index % 3 !== 0;
+            const text = known ? Papa.unparse([raw], { quotes: true }) : undefined;
+            let offset = -1;
+            let byteLength = 0;
+            if (how === 'range' && text !== undefined && index % 2 === 0) {
+              const bytes = Buffer.from(`${text}\n`);
+              offset = sourceBytes;
+              byteLength = bytes.length - 1;
+              source.push(bytes);
+              sourceBytes += bytes.length;
+            }
+            spool.add(r, { rowNumber: index + 2, cells: raw, text, offset, byteLength }, free);
             await spool.drain();
           }
+          const file = Buffer.concat(source);
           await spool.close();
           expect(spool.count).toBe(records.length);
           const isLoser = (index: number) => loses(index);
@@ -92,7 +107,9 @@ describe('RecordSpool and readSpool', () => {
           let next = 0;
           const onLoser = (index: number, rowNumber: number, raw: string[]) => lost.push([index, rowNumber, raw]);
           const parseText = (text: string) => parseRecordText(text, ',');
-          for await (const block of readSpool(path, COLUMNS, isLoser, onLoser, 0, parseText)) {
+          const readRange = (offset: number, length: number) =>
+            parseRecordText(file.subarray(offset, offset + length).toString('utf8'), ',');
+          for await (const block of readSpool(path, COLUMNS, isLoser, onLoser, 0, { parseText, readRange })) {
             expect(block.first).toBe(next);
             expect(block.rows).toBe(Math.min(blockRows, records.length - next));
             next += block.rows;
@@ -122,7 +139,7 @@ describe('RecordSpool and readSpool', () => {
 
   it('refuses a value of the wrong type for its column', async () => {
     const spool = await RecordSpool.create(join(dir, 'bad'), COLUMNS);
-    expect(() => spool.add({ s: 'a', i: 'one', f: 1, b: true, t: 0, c: null }, 2, ['a'])).toThrow(
+    expect(() => spool.add({ s: 'a', i: 'one', f: 1, b: true, t: 0, c: null }, { rowNumber: 2, cells: ['a'] })).toThrow(
       /spool: column "i" \(int32\) expects a int32 value, got string one/,
     );
     await spool.close();
