@@ -594,12 +594,14 @@ class StringBuffer implements ColumnBuffer {
   }
 
   appendData(data: ColumnData, start: number, end: number, rowBase: number): void {
-    if (data.kind === 'codes') {
-      this.appendCodes(data, start, end, rowBase);
-      return;
+    if (data.kind !== 'utf8' && data.kind !== 'codes') throw kindError(this.column, data);
+    // Values come as UTF-8 bytes, or as codes into a list of them (the same values, so the same pages).
+    const coded = data.kind === 'codes' ? data : undefined;
+    const plain = data.kind === 'utf8' ? data : undefined;
+    if (coded !== undefined && (coded.entries !== this.codeEntries || this.codeIndex.length < coded.entries.length)) {
+      this.mapCodes(coded.entries);
     }
-    if (data.kind !== 'utf8') throw kindError(this.column, data);
-    const { valid, offsets, bytes } = data;
+    const valid = data.valid;
     const validity = this.validity;
     const bits = validity.bits;
     const nullable = this.column.nullable;
@@ -611,51 +613,39 @@ class StringBuffer implements ColumnBuffer {
         continue;
       }
       bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7));
-      const from = offsets[i] as number;
-      const to = offsets[i + 1] as number;
-      if (this.dict === null) this.pushPlainBytes(bytes, from, to);
-      else this.appendDictionaryBytes(bytes, from, to);
+      if (plain !== undefined) {
+        const from = plain.offsets[i] as number;
+        const to = plain.offsets[i + 1] as number;
+        if (this.dict === null) this.pushPlainBytes(plain.bytes, from, to);
+        else this.appendDictionaryBytes(plain.bytes, from, to);
+      } else {
+        this.appendCode(coded as CodesData, i, rowBase + i - start);
+      }
     }
     validity.rows = r;
   }
 
-  /** appendData for values given as codes: the same values, and so the same pages, as their bytes would give. */
-  private appendCodes(data: CodesData, start: number, end: number, rowBase: number): void {
-    const { valid, codes, entries } = data;
-    if (entries !== this.codeEntries || this.codeIndex.length < entries.length) this.mapCodes(entries);
-    const codeIndex = this.codeIndex;
-    const validity = this.validity;
-    const bits = validity.bits;
-    const nullable = this.column.nullable;
-    let r = validity.rows;
-    for (let i = start; i < end; i++, r++) {
-      if (valid[i] === 0) {
-        if (!nullable) throw typeError(this.column, 'a value (the column is not nullable)', null, rowBase + i - start);
-        validity.nulls++;
-        continue;
-      }
-      bits[r >>> 3] = (bits[r >>> 3] as number) | (1 << (r & 7));
-      const code = codes[i] as number;
-      const entry = entries[code];
-      if (entry === undefined) {
-        throw new Error(
-          `parquet: column "${this.column.name}" got code ${code} at row ${rowBase + i - start}, expected one of the ${entries.length} entries`,
-        );
-      }
-      if (this.dict === null) {
-        this.pushPlainBytes(entry, 0, entry.length);
-        continue;
-      }
-      const k = codeIndex[code] as number;
-      if (k >= 0) {
-        this.indices[this.n++] = k;
-        continue;
-      }
-      this.appendDictionaryBytes(entry, 0, entry.length);
-      // After a fall back to PLAIN this is stale but unread: the table is reset with the dictionary.
-      codeIndex[code] = this.indices[this.n - 1] as number;
+  /** Appends row i of coded values: one table look-up once its code has been seen in this row group. */
+  private appendCode(data: CodesData, i: number, row: number): void {
+    const code = data.codes[i] as number;
+    const entry = data.entries[code];
+    if (entry === undefined) {
+      throw new Error(
+        `parquet: column "${this.column.name}" got code ${code} at row ${row}, expected one of the ${data.entries.length} entries`,
+      );
     }
-    validity.rows = r;
+    if (this.dict === null) {
+      this.pushPlainBytes(entry, 0, entry.length);
+      return;
+    }
+    const k = this.codeIndex[code] as number;
+    if (k >= 0) {
+      this.indices[this.n++] = k;
+      return;
+    }
+    this.appendDictionaryBytes(entry, 0, entry.length);
+    // After a fall back to PLAIN this is stale but unread: the table is reset with the dictionary.
+    this.codeIndex[code] = this.indices[this.n - 1] as number;
   }
 
   /** Starts the code-to-index table for `entries` (a new list, or one that grew), keeping what is known. */
