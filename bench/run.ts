@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INGEST_NODE_FLAGS } from '../bin/heap.js';
+import { INGEST_HEAP_MB } from '../bin/heap.js';
 import { generateWave } from '../core/generate/index.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -42,8 +42,8 @@ function child(mode: string, ...args: string[]): Measured {
 
 /** child() with extra environment variables (BENCH_PARALLEL=0: the ingest reads on one thread). */
 function childWith(extraEnv: Record<string, string>, mode: string, ...args: string[]): Measured {
-  // An ingest runs with the heap settings that `survey ingest` gives itself (bin/heap.js).
-  const flags = mode === 'ingest' ? INGEST_NODE_FLAGS : [];
+  // An ingest runs with the heap cap that `survey ingest` gives itself (bin/heap.js).
+  const flags = mode === 'ingest' ? [`--max-old-space-size=${INGEST_HEAP_MB}`] : [];
   const output = execFileSync(
     process.execPath,
     [...flags, join(root, 'bin/run-ts.js'), join(root, 'bench/child.ts'), mode, ...args],

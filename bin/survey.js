@@ -2,7 +2,7 @@
 // The `survey` command: runs the TypeScript CLI through tsx, so `npx survey` works right after `npm ci`.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { INGEST_NODE_FLAGS } from './heap.js';
+import { INGEST_HEAP_MB } from './heap.js';
 
 // Only an ingest gets the heap cap (see heap.js); other commands keep the default, as an export may hold a
 // large table.
@@ -13,7 +13,12 @@ if (
 ) {
   const result = spawnSync(
     process.execPath,
-    [...INGEST_NODE_FLAGS, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    [
+      `--max-old-space-size=${INGEST_HEAP_MB}`,
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      ...process.argv.slice(2),
+    ],
     { stdio: 'inherit', env: { ...process.env, SURVEY_HEAP_SET: '1' } },
   );
   process.exit(result.status ?? 1);
