@@ -143,7 +143,10 @@ export const TYPESCRIPT_WORKER = new URL('./part-worker-entry.mjs', import.meta.
  */
 export function startPartWorker(entry: URL = projectBundle() ?? TYPESCRIPT_WORKER): PartWorker {
   const worker = new Worker(entry, {
-    resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 32 },
+    // A small old generation (the worker keeps little), and a young one as large as this thread's: a worker's
+    // default is smaller, and scavenging more often cost it about 7% on 1M rows (5.5-5.9 s against 6.0-6.2 s,
+    // peak RSS 285-300 MB against 250-260 MB).
+    resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 64 },
   });
   // An error before run() (a module that fails to load) surfaces when run() is awaited.
   let early: Error | undefined;
