@@ -3,10 +3,11 @@
 // writer's own typed form: blocks of rows, column by column (validity bytes, Int32/Float64 values, booleans as
 // bytes, strings as UTF-8 with offsets, dictionary-encoded strings as codes with the values new in each block),
 // so pass one writes no text per row and pass two hands typed arrays to ParquetWriter.appendColumns without
-// making a JS value per cell. Each row's raw cells ride along in the same block, because a row that later loses
-// to a newer submission of its organisation goes to rejected.csv with its original cells: as the record's own
-// text when the reader could give it (one copy), else as the cells joined by U+001F (or JSON, when a cell holds
-// that); they are decoded only for the rows that lose.
+// making a JS value per cell. Each row's raw side rides along in the same block, because a row that later loses
+// to a newer submission of its organisation goes to rejected.csv with its original cells: where its text lies in
+// the source file, when that is a file pass two can read again (13 bytes); else the record's own text when the
+// reader could give it (one copy); else the cells joined by U+001F (or JSON, when a cell holds that). They are
+// read back only for the rows that lose.
 import { type FileHandle, open } from 'node:fs/promises';
 import { type ColumnData, columnDataKind, type ParquetColumn, writeUtf8 } from '../parquet/index.ts';
 
