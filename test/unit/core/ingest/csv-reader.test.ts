@@ -253,6 +253,24 @@ describe('openCsv records', () => {
     expect(malformed.map((record) => record.text)).toEqual([undefined, undefined]);
   });
 
+  it('locates a last record without a line break, and not one left ending in a lone carriage return', async () => {
+    for (const [text, located] of [
+      ['a,b\r\n1,2\r\n3,4', 2],
+      ['a,b\n1,2\n"3",4', 2],
+      // Read as LF, the CR is taken off the last cell: its text cannot be checked, so it keeps its cells.
+      ['a,b\r\n1,2\r\n3,4\r', 1],
+    ] as const) {
+      const reader = await open(await file(text));
+      const records = await readAll(reader);
+      expect(cells(records)).toEqual([
+        ['1', '2'],
+        ['3', '4'],
+      ]);
+      expect(checkTexts(records, reader, Buffer.from(text))).toBe(located);
+      expect(records.filter((record) => record.offset >= 0)).toHaveLength(located);
+    }
+  });
+
   it('gives file offsets to a later part of a file read after its header, when told where the part starts', async () => {
     const text = 'h1,h2\nkeep,1\nskip,2\n"x\ny",3\nlast,4\n';
     const bytes = Buffer.from(text);
