@@ -64,11 +64,6 @@ export interface CsvReader {
   readonly lineBreak: CsvLineBreak;
   /** The first record's cells, BOM stripped. */
   readonly header: string[];
-  /**
-   * Whether the text decoded so far held the unit separator U+001F. Text is decoded before its records are
-   * handed out, so while this is false no cell handed out holds one.
-   */
-  readonly unitSeparatorSeen: boolean;
   /** The data records in order, in batches; can be iterated once. */
   batches(): AsyncIterable<CsvRecord[]>;
   /**
@@ -544,18 +539,12 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
 
   const encoding = options.encoding ?? detectEncoding(sample);
   const decoder = encoding === 'windows-1252' ? cp1252Decoder() : utf8Decoder();
-  let unitSeparatorSeen = false;
-  /** Notes whether decoded text holds U+001F (one native scan a piece), and passes it on. */
-  const decoded = (text: string): string => {
-    if (!unitSeparatorSeen && text.indexOf('\u001f') !== -1) unitSeparatorSeen = true;
-    return text;
-  };
   let flushed = false;
   /** The decoder's last characters (a cut multi-byte sequence becomes U+FFFD), once. */
   const flush = (): string => {
     if (flushed) return '';
     flushed = true;
-    return decoded(decoder.end());
+    return decoder.end();
   };
   let ended = false;
   /** The parser's last records, once. */
@@ -564,7 +553,7 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
     ended = true;
     return parser.finish(flush());
   };
-  let text = decoded(decoder.write(first));
+  let text = decoder.write(first);
   if (eof) text += flush();
   if (eof && text.trim() === '') throw csvError('the file is empty');
   const delimiter = options.delimiter ?? detectDelimiter(text);
@@ -590,7 +579,7 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
     }
     const piece = raw.subarray(rawAt, rawAt + DECODE_BYTES);
     rawAt += piece.length;
-    parser.push(decoded(decoder.write(piece)));
+    parser.push(decoder.write(piece));
     return true;
   };
 
@@ -679,9 +668,6 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
     delimiter,
     lineBreak,
     header,
-    get unitSeparatorSeen() {
-      return unitSeparatorSeen;
-    },
     batches: () => batches(),
     stopHashing() {
       hashing = false;

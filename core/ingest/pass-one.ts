@@ -159,7 +159,7 @@ export async function readPart(part: PartInput): Promise<PartResult> {
         }
         offer(row.record.org_id, row.record.submitted_at, spoolIndex++, rowNumber);
         counts.valid++;
-        spool.add(row.record, csvRecord, !reader.unitSeparatorSeen);
+        spool.add(row.record, csvRecord);
       }
       await spool.drain();
       await rejected.write(rejectedText);

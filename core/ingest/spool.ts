@@ -264,6 +264,8 @@ const RAW_TEXT = 0x03;
 /** A row given as where its text lies in the source file: this byte, the byte length (u32), the offset (f64). */
 const RAW_RANGE = 0x04;
 const RANGE_BYTES = 13;
+/** Between a row's cells, when it is kept as its cells. */
+const RAW_SEPARATOR = 0x1f;
 
 /** One spooled row's raw side: what a losing row needs to go to rejected.csv with its original cells. */
 export interface SpooledRow {
@@ -275,9 +277,8 @@ export interface SpooledRow {
   readonly offset?: number;
   readonly byteLength?: number;
 }
-const RAW_SEPARATOR = 0x1f;
 
-/** The row numbers and raw cells of the rows of the block being filled: UTF-8, cells separated by U+001F. */
+/** The row numbers and raw sides (see SpooledRow) of the rows of the block being filled. */
 class RawBuilder {
   readonly rowNumbers: Int32Array;
   readonly offsets: Uint32Array;
@@ -290,11 +291,11 @@ class RawBuilder {
   }
 
   /**
-   * Puts row `r`'s cells: as the record's text when it is given (one native copy of a string the parser already
-   * made); else, when the caller knows no cell holds the separator (`separatorFree`), joined and encoded in one
-   * native call; otherwise ASCII is copied by a plain loop that also looks for it.
+   * Puts row `r`'s raw side: where its text lies in the source file (a spool with `ranges`), else its text (one
+   * native copy of a string the parser already made), else its cells, separated by U+001F (ASCII by a plain loop
+   * that also looks for the separator).
    */
-  put(r: number, row: SpooledRow, ranges: boolean, separatorFree: boolean): void {
+  put(r: number, row: SpooledRow, ranges: boolean): void {
     const { cells, text } = row;
     this.rowNumbers[r] = row.rowNumber;
     const start = this.offsets[r] as number;
@@ -316,29 +317,23 @@ class RawBuilder {
       this.offsets[r + 1] = p + 1 + this.bytes.write(text, p + 1);
       return;
     }
-    if (separatorFree) {
-      const text = cells.join('\u001f');
-      if (p + text.length * 3 > this.bytes.length) this.grow(p + text.length * 3);
-      p += this.bytes.write(text, p);
-    } else {
-      for (let j = 0; j < cells.length; j++) {
-        const cell = cells[j] as string;
-        const len = cell.length;
-        if (p + len * 3 + 1 > this.bytes.length) this.grow(p + len * 3 + 1);
-        const bytes = this.bytes;
-        if (j > 0) bytes[p++] = RAW_SEPARATOR;
-        let k = 0;
-        for (; k < len; k++) {
-          const c = cell.charCodeAt(k);
-          if (c >= 0x80) break;
-          if (c === RAW_SEPARATOR) clash = true;
-          bytes[p++] = c;
-        }
-        if (k < len) {
-          const rest = cell.slice(k);
-          if (rest.indexOf('\u001f') !== -1) clash = true;
-          p += utf8.encodeInto(rest, bytes.subarray(p)).written;
-        }
+    for (let j = 0; j < cells.length; j++) {
+      const cell = cells[j] as string;
+      const len = cell.length;
+      if (p + len * 3 + 1 > this.bytes.length) this.grow(p + len * 3 + 1);
+      const bytes = this.bytes;
+      if (j > 0) bytes[p++] = RAW_SEPARATOR;
+      let k = 0;
+      for (; k < len; k++) {
+        const c = cell.charCodeAt(k);
+        if (c >= 0x80) break;
+        if (c === RAW_SEPARATOR) clash = true;
+        bytes[p++] = c;
+      }
+      if (k < len) {
+        const rest = cell.slice(k);
+        if (rest.indexOf('\u001f') !== -1) clash = true;
+        p += utf8.encodeInto(rest, bytes.subarray(p)).written;
       }
     }
     // A row whose text starts with a marker itself is written as JSON too, or it would be read as marked.
@@ -448,13 +443,12 @@ export class RecordSpool {
   /**
    * Appends one record (its value of each column, by the column's name) and its raw side: the row number and
    * original cells, kept as where the text lies in the source file (a spool created with `ranges`), else as the
-   * record's text when given (readSpool then needs the readers that read them back), else as the cells, copied
-   * faster when `separatorFree` says no cell can hold U+001F (the reader saw none so far).
+   * record's text when given (readSpool then needs the readers that read them back), else as the cells.
    */
-  add(record: Readonly<Record<string, unknown>>, row: SpooledRow, separatorFree = false): void {
+  add(record: Readonly<Record<string, unknown>>, row: SpooledRow): void {
     const r = this.rows;
     this.putRecord(this.builders, r, record);
-    this.raw.put(r, row, this.ranges, separatorFree);
+    this.raw.put(r, row, this.ranges);
     this.total++;
     if (++this.rows === this.blockRows) this.seal();
   }
@@ -552,8 +546,8 @@ function viewColumn(
 
 /**
  * Reads a spool back block by block, with the kept rows as ranges around the rows `isLoser` names (by spool
- * index, counted from `firstIndex`), whose raw cells go to `onLoser` (rows spooled as their record's text are read
- * back by `parseText`). Each block is valid until the next one is asked for.
+ * index, counted from `firstIndex`), whose original cells go to `onLoser` (rows spooled as their record's text or
+ * as a range of the source file are read back by `readers`). Each block is valid until the next one is asked for.
  */
 export async function* readSpool(
   path: string,

@@ -71,7 +71,7 @@ describe('RecordSpool and readSpool', () => {
         fc.array(fc.tuple(record, cells), { maxLength: 200 }),
         fc.integer({ min: 1, max: 50 }),
         fc.func(fc.boolean()),
-        fc.constantFrom('cells', 'separator-free', 'text', 'range'),
+        fc.constantFrom('cells', 'text', 'range'),
         async (rows, blockRows, loses, how) => {
           const records = rows.map(([r]) => r);
           const path = join(dir, `spool-${run++}`);
@@ -80,10 +80,8 @@ describe('RecordSpool and readSpool', () => {
           const source: Buffer[] = [];
           let sourceBytes = 0;
           for (const [index, [r, raw]] of rows.entries()) {
-            // Raw cells go as they are, or (promised only for rows whose cells do not hold the separator, as the
-            // reader promises) separator-free, or as some rows' record text, read back by the CSV reader's
-            // parser, or as where that text lies in the source file (the others then fall back to the text).
-            const free = how === 'separator-free' && !raw.some((cell) => cell.includes('\u001f'));
+            // Raw cells go as they are, or as some rows' record text, read back by the CSV reader's parser, or as
+            // where that text lies in the source file (the others then fall back to the text, or the cells).
             const known = (how === 'text' || how === 'range') && index % 3 !== 0;
             const text = known ? Papa.unparse([raw], { quotes: true }) : undefined;
             let offset = -1;
@@ -95,7 +93,7 @@ describe('RecordSpool and readSpool', () => {
               source.push(bytes);
               sourceBytes += bytes.length;
             }
-            spool.add(r, { rowNumber: index + 2, cells: raw, text, offset, byteLength }, free);
+            spool.add(r, { rowNumber: index + 2, cells: raw, text, offset, byteLength });
             await spool.drain();
           }
           const file = Buffer.concat(source);
