@@ -9,7 +9,7 @@
 // reader could give it (one copy); else the cells joined by U+001F (or JSON, when a cell holds that). They are
 // read back only for the rows that lose.
 import { type FileHandle, open } from 'node:fs/promises';
-import { type ColumnData, columnDataKind, type ParquetColumn, writeUtf8 } from '../parquet/index.ts';
+import { type ColumnData, columnDataKind, growBytes, type ParquetColumn, writeUtf8 } from '../parquet/index.ts';
 
 /** Rows per block: large enough that per-block costs vanish, small enough (about 1 MB) to stay in cache. */
 const DEFAULT_BLOCK_ROWS = 4096;
@@ -150,7 +150,7 @@ class Utf8Builder implements ColumnBuilder {
     }
     if (typeof v !== 'string') throw typeError(this.column, 'utf8', v);
     this.valid[r] = 1;
-    if (at + v.length * 3 > this.bytes.length) this.bytes = grow(this.bytes, at, at + v.length * 3);
+    if (at + v.length * 3 > this.bytes.length) this.bytes = growBytes(this.bytes, at, at + v.length * 3);
     this.offsets[r + 1] = writeUtf8(v, this.bytes, at);
   }
   size(rows: number): number {
@@ -234,15 +234,6 @@ function createBuilder(column: ParquetColumn, capacity: number): ColumnBuilder {
     default:
       return new Utf8Builder(column, capacity);
   }
-}
-
-/** A copy of `bytes[0..used)` in a larger array of at least `need` bytes. */
-function grow(bytes: Uint8Array, used: number, need: number): Uint8Array {
-  let size = Math.max(bytes.length * 2, 1024);
-  while (size < need) size *= 2;
-  const next = new Uint8Array(size);
-  next.set(bytes.subarray(0, used));
-  return next;
 }
 
 /**

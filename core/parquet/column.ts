@@ -662,11 +662,7 @@ class StringBuffer implements ColumnBuffer {
   }
 
   private grow(need: number): void {
-    let size = this.bytes.length * 2;
-    while (size < this.pos + need) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.bytes.subarray(0, this.pos));
-    this.bytes = next;
+    this.bytes = growBytes(this.bytes, this.pos, this.pos + need);
   }
 
   /** Rewrites the values indexed so far as PLAIN and stops using the dictionary for this row group. */
@@ -759,6 +755,15 @@ class StringBuffer implements ColumnBuffer {
       statistics,
     };
   }
+}
+
+/** A copy of `bytes[0..used)` in a larger array of at least `need` bytes (doubling, so appends stay linear). */
+export function growBytes(bytes: Uint8Array, used: number, need: number): Uint8Array<ArrayBuffer> {
+  let size = Math.max(bytes.length * 2, 1024);
+  while (size < need) size *= 2;
+  const next = new Uint8Array(size);
+  next.set(bytes.subarray(0, used));
+  return next;
 }
 
 /**
@@ -889,11 +894,7 @@ export function columnOfRows(
       default: {
         if (typeof v !== 'string') throw typeError(column, 'a string', v, row);
         const at = offsets[r] as number;
-        if (at + v.length * 3 > bytes.length) {
-          const grown = new Uint8Array(Math.max(bytes.length * 2, at + v.length * 3));
-          grown.set(bytes.subarray(0, at));
-          bytes = grown;
-        }
+        if (at + v.length * 3 > bytes.length) bytes = growBytes(bytes, at, at + v.length * 3);
         offsets[r + 1] = writeUtf8(v, bytes, at);
       }
     }

@@ -2,6 +2,7 @@ export {
   type CodesData,
   type ColumnData,
   columnDataKind,
+  growBytes,
   type ParquetColumn,
   type ParquetType,
   type ParquetValue,
