@@ -15,9 +15,9 @@ import { type CsvReader, type CsvSource, openCsv, parseRecordText } from './csv-
 import { DuplicateTracker } from './dedupe.ts';
 import { type HeaderMatch, matchHeaders } from './headers.ts';
 import type { RowIssue } from './issues.ts';
-import { fileRange, OFFER_WIDTH, type PartJob, type PartWorker, startPartWorker } from './parallel.ts';
+import { fileRange, OFFER_WIDTH, type PartWorker, partJob, startPartWorker } from './parallel.ts';
 import { COLUMNS, type IssueList, type PartResult, readPart, rejectedLine, TextSink } from './pass-one.ts';
-import { findSplit } from './split.ts';
+import { type FileSplit, findSplit } from './split.ts';
 import { readSpool } from './spool.ts';
 
 /** Progress of an ingest, for a progress bar. */
@@ -213,7 +213,7 @@ async function readOnTwoThreads(
   options: IngestOptions & { readonly path: string },
   worker: PartWorker,
   reader: CsvReader,
-  split: { readonly at: number; readonly headerEnd: number; readonly recordsBefore: number },
+  split: FileSplit,
   size: number,
   progress: Progress,
   temp: string,
@@ -222,20 +222,7 @@ async function readOnTwoThreads(
   const survey = getSurvey(options.survey);
   const dedupe = newTracker(options, temp);
   const base = partBase(options, survey, temp, ingestedAt);
-  const job: PartJob = {
-    ...base,
-    survey: survey.id,
-    path: options.path,
-    start: split.at,
-    end: size,
-    headerEnd: split.headerEnd,
-    encoding: reader.encoding,
-    delimiter: reader.delimiter,
-    lineBreak: reader.lineBreak,
-    firstRowNumber: split.recordsBefore + 1,
-    // The first part has recordsBefore - 1 data records, so at most that many valid rows before this one.
-    spoolBase: split.recordsBefore - 1,
-  };
+  const job = partJob(options.path, size, split, reader, { ...base, survey: survey.id });
   const done = worker.run(job, (message) => {
     if (message.type === 'offers') {
       const offers = message.offers;

@@ -8,6 +8,7 @@ import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { CsvDelimiter, CsvEncoding, CsvLineBreak } from './detect.ts';
 import type { RowIssue } from './issues.ts';
+import type { FileSplit } from './split.ts';
 
 /** What the worker is asked to read. */
 export interface PartJob {
@@ -29,6 +30,32 @@ export interface PartJob {
   readonly ingestedAt: number;
   readonly temp: string;
   readonly maxListedIssues: number;
+}
+
+/**
+ * The job for the part of a file after `split`: its bytes, read after the header's, in the dialect the first
+ * thread detected; its rows numbered on from the records before the cut.
+ */
+export function partJob(
+  path: string,
+  size: number,
+  split: FileSplit,
+  dialect: { readonly encoding: CsvEncoding; readonly delimiter: CsvDelimiter; readonly lineBreak: CsvLineBreak },
+  settings: Pick<PartJob, 'survey' | 'wave' | 'orgKey' | 'sourceFile' | 'ingestedAt' | 'temp' | 'maxListedIssues'>,
+): PartJob {
+  return {
+    ...settings,
+    path,
+    start: split.at,
+    end: size,
+    headerEnd: split.headerEnd,
+    encoding: dialect.encoding,
+    delimiter: dialect.delimiter,
+    lineBreak: dialect.lineBreak,
+    firstRowNumber: split.recordsBefore + 1,
+    // The first part has recordsBefore - 1 data records, so at most that many valid rows before this one.
+    spoolBase: split.recordsBefore - 1,
+  };
 }
 
 /** An issue list as it crosses from the worker. */

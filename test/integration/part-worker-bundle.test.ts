@@ -11,13 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWave } from '../../core/generate/index.ts';
 import { openCsv } from '../../core/ingest/csv-reader.ts';
-import {
-  freshBundle,
-  OFFER_WIDTH,
-  type PartJob,
-  startPartWorker,
-  TYPESCRIPT_WORKER,
-} from '../../core/ingest/parallel.ts';
+import { freshBundle, OFFER_WIDTH, partJob, startPartWorker, TYPESCRIPT_WORKER } from '../../core/ingest/parallel.ts';
 import { findSplit } from '../../core/ingest/split.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -74,16 +68,7 @@ describe('the part worker bundle', () => {
     if (split === undefined) throw new Error('the generated wave should have a clean cut');
     const run = async (entry: URL) => {
       const temp = await mkdtemp(join(dir, 'part-'));
-      const job: PartJob = {
-        path: file,
-        start: split.at,
-        end: size,
-        headerEnd: split.headerEnd,
-        encoding: reader.encoding,
-        delimiter: reader.delimiter,
-        lineBreak: reader.lineBreak,
-        firstRowNumber: split.recordsBefore + 1,
-        spoolBase: split.recordsBefore - 1,
+      const job = partJob(file, size, split, reader, {
         survey: 'uk-se',
         wave: 2023,
         orgKey: 'k',
@@ -91,7 +76,7 @@ describe('the part worker bundle', () => {
         ingestedAt: 0,
         temp,
         maxListedIssues: 50,
-      };
+      });
       const offers: number[] = [];
       const worker = startPartWorker(entry);
       try {
