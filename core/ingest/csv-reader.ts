@@ -94,6 +94,11 @@ export interface OpenCsvOptions {
    * `to` on, so that CsvRecord.offset is a file offset. Default: the stream is the file from its start.
    */
   shift?: { readonly from: number; readonly to: number };
+  /**
+   * Whether to locate each record in the bytes (CsvRecord.offset): worth it only when the source is a file that
+   * can be read again. Without it every offset is -1. @default true
+   */
+  locate?: boolean;
 }
 
 const DEFAULT_SNIFF_BYTES = 64 * 1024;
@@ -561,8 +566,10 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
   const parser = new RecordParser(delimiter, lineBreak);
   // A UTF-8 byte-order mark comes before the header record's first byte.
   const bom = encoding === 'utf-8' && first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf ? 3 : 0;
-  locator = new RecordLocator(bom, lineBreak, options.shift);
-  for (const chunk of head) locator.add(chunk);
+  if (options.locate !== false) {
+    locator = new RecordLocator(bom, lineBreak, options.shift);
+    for (const chunk of head) locator.add(chunk);
+  }
 
   let raw: Buffer | undefined;
   let rawAt = 0;
@@ -604,13 +611,14 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
   const toRecords = ({ rows, texts }: Parsed, from: number, into: CsvRecord[]): void => {
     for (let i = from; i < rows.length; i++) {
       const text = texts[i];
-      const offset = located.next(text, eof);
-      into.push({ rowNumber: nextRowNumber++, cells: rows[i]!, text, offset, byteLength: located.byteLength });
+      const offset = located === undefined ? -1 : located.next(text, eof);
+      const byteLength = located === undefined ? 0 : located.byteLength;
+      into.push({ rowNumber: nextRowNumber++, cells: rows[i]!, text, offset, byteLength });
     }
   };
   const early: CsvRecord[] = [];
   // The header record is not a data record, but it is located, so the records after it are.
-  located.next(opening[0]?.texts[0], eof);
+  located?.next(opening[0]?.texts[0], eof);
   for (const [k, parsed] of opening.entries()) toRecords(parsed, k === 0 ? 1 : 0, early);
 
   let state: 'ready' | 'reading' | 'finished' | 'abandoned' = 'ready';

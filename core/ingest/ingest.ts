@@ -298,7 +298,8 @@ async function readPassOne(options: IngestOptions, temp: string, ingestedAt: num
     throw new Error('ingest: give the file as exactly one of input (a stream) or path, got both or neither');
   }
   if (input !== undefined)
-    return readOnOneThread(options, await openCsv(input, { onBytes }), progress, temp, ingestedAt);
+    // A stream cannot be read again in pass two: its rows keep their text, so there is no need to locate them.
+    return readOnOneThread(options, await openCsv(input, { onBytes, locate: false }), progress, temp, ingestedAt);
   if (path === undefined) throw new Error('ingest: unreachable: no path and no input');
   const size = (await stat(path)).size;
   const twoThreads = options.parallel !== false && size >= (options.parallelMinBytes ?? PARALLEL_MIN_BYTES);

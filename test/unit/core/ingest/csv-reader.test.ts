@@ -271,6 +271,17 @@ describe('openCsv records', () => {
     }
   });
 
+  it('locates no record when told not to, and reads the same records', async () => {
+    const text = 'a,b\n1,2\n"x\ny",3\n';
+    const located = await readAll(await open(await file(text)));
+    const unlocated = await readAll(await open(await file(text), { locate: false }));
+    expect(unlocated.map((record) => record.offset)).toEqual([-1, -1]);
+    expect(located.map((record) => record.offset)).toEqual([4, 8]);
+    expect(unlocated.map(({ rowNumber, cells, text }) => ({ rowNumber, cells, text }))).toEqual(
+      located.map(({ rowNumber, cells, text }) => ({ rowNumber, cells, text })),
+    );
+  });
+
   it('gives file offsets to a later part of a file read after its header, when told where the part starts', async () => {
     const text = 'h1,h2\nkeep,1\nskip,2\n"x\ny",3\nlast,4\n';
     const bytes = Buffer.from(text);
