@@ -27,9 +27,9 @@ const UNREADABLE: unique symbol = Symbol('unreadable');
  * never a slice of the text it was parsed from, which it would keep alive.
  */
 function memoise<T>(compute: (raw: string) => T): (raw: string) => T {
-  const keys: string[] = new Array<string>(MEMO_SLOTS).fill('');
+  // An empty slot's key is undefined, which no cell equals.
+  const keys: (string | undefined)[] = new Array<string | undefined>(MEMO_SLOTS).fill(undefined);
   const values: (T | typeof UNREADABLE)[] = new Array<T | typeof UNREADABLE>(MEMO_SLOTS).fill(UNREADABLE);
-  const filled = new Uint8Array(MEMO_SLOTS);
   return (raw) => {
     const n = raw.length;
     let h = n;
@@ -40,7 +40,7 @@ function memoise<T>(compute: (raw: string) => T): (raw: string) => T {
       if (n > 3) h = Math.imul(h ^ raw.charCodeAt(1) ^ (raw.charCodeAt(n - 2) << 16), 0x27d4eb2f);
     }
     const slot = (h ^ (h >>> 15)) & (MEMO_SLOTS - 1);
-    if (filled[slot] === 1 && keys[slot] === raw) {
+    if (keys[slot] === raw) {
       const hit = values[slot] as T | typeof UNREADABLE;
       return hit === UNREADABLE ? (undefined as T) : hit;
     }
@@ -48,7 +48,6 @@ function memoise<T>(compute: (raw: string) => T): (raw: string) => T {
     // A flat copy: a long cell is a slice of its parse window, which would otherwise stay alive with it.
     keys[slot] = n < 13 ? raw : Buffer.from(raw, 'utf16le').toString('utf16le');
     values[slot] = value === undefined ? UNREADABLE : value;
-    filled[slot] = 1;
     return value;
   };
 }
