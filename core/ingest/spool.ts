@@ -26,7 +26,7 @@ function spoolKind(column: ParquetColumn): ColumnData['kind'] {
   return column.type === 'string' && column.dictionary === true ? 'codes' : columnDataKind(column.type);
 }
 
-/** One column of the block being filled; one class per kind, so each generated put (see putRecord) is monomorphic. */
+/** One column of the block being filled; a class per way of storing it, each put called from a site of its own (see putRecord). */
 interface ColumnBuilder {
   /** Puts row `r`'s value; a value of the wrong type is a bug upstream (records are validated first). */
   put(r: number, v: unknown): void;
@@ -48,57 +48,32 @@ function section(out: Uint8Array, at: number, view: ArrayBufferView, length: num
   return at + pad8(length);
 }
 
-class Int32Builder implements ColumnBuilder {
+/** An int32 or float64 column: validity bytes, then the values as they are in memory. */
+class NumberBuilder implements ColumnBuilder {
   private readonly valid: Uint8Array;
-  private readonly values: Int32Array;
+  private readonly values: Int32Array | Float64Array;
   constructor(
     private readonly column: ParquetColumn,
     capacity: number,
+    private readonly kind: 'int32' | 'float64',
   ) {
     this.valid = new Uint8Array(capacity);
-    this.values = new Int32Array(capacity);
+    this.values = kind === 'int32' ? new Int32Array(capacity) : new Float64Array(capacity);
   }
   put(r: number, v: unknown): void {
     if (v === null || v === undefined) {
       this.valid[r] = 0;
       return;
     }
-    if (typeof v !== 'number') throw typeError(this.column, 'int32', v);
+    if (typeof v !== 'number') throw typeError(this.column, this.kind, v);
     this.valid[r] = 1;
     this.values[r] = v;
   }
   size(rows: number): number {
-    return pad8(rows) + pad8(rows * 4);
+    return pad8(rows) + pad8(rows * this.values.BYTES_PER_ELEMENT);
   }
   writeTo(out: Uint8Array, at: number, rows: number): number {
-    return section(out, section(out, at, this.valid, rows), this.values, rows * 4);
-  }
-}
-
-class Float64Builder implements ColumnBuilder {
-  private readonly valid: Uint8Array;
-  private readonly values: Float64Array;
-  constructor(
-    private readonly column: ParquetColumn,
-    capacity: number,
-  ) {
-    this.valid = new Uint8Array(capacity);
-    this.values = new Float64Array(capacity);
-  }
-  put(r: number, v: unknown): void {
-    if (v === null || v === undefined) {
-      this.valid[r] = 0;
-      return;
-    }
-    if (typeof v !== 'number') throw typeError(this.column, 'float64', v);
-    this.valid[r] = 1;
-    this.values[r] = v;
-  }
-  size(rows: number): number {
-    return pad8(rows) + rows * 8;
-  }
-  writeTo(out: Uint8Array, at: number, rows: number): number {
-    return section(out, section(out, at, this.valid, rows), this.values, rows * 8);
+    return section(out, section(out, at, this.valid, rows), this.values, rows * this.values.BYTES_PER_ELEMENT);
   }
 }
 
@@ -222,11 +197,11 @@ class CodesBuilder implements ColumnBuilder {
 }
 
 function createBuilder(column: ParquetColumn, capacity: number): ColumnBuilder {
-  switch (spoolKind(column)) {
+  const kind = spoolKind(column);
+  switch (kind) {
     case 'int32':
-      return new Int32Builder(column, capacity);
     case 'float64':
-      return new Float64Builder(column, capacity);
+      return new NumberBuilder(column, capacity, kind);
     case 'boolean':
       return new BooleanBuilder(column, capacity);
     case 'codes':
