@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INGEST_HEAP_MB } from '../bin/heap.js';
+import { INGEST_NODE_FLAGS } from '../bin/heap.js';
 import { generateWave } from '../core/generate/index.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -35,15 +35,15 @@ function median(measured: Measured[]): Measured {
   return { ...middle, maxRssMB: Math.max(...measured.map((m) => m.maxRssMB)) };
 }
 
-/** Runs one measurement in a fresh process; an ingest gets the heap cap that `survey ingest` runs with. */
+/** Runs one measurement in a fresh process; an ingest gets the Node flags that `survey ingest` runs with. */
 function child(mode: string, ...args: string[]): Measured {
   return childWith({}, mode, ...args);
 }
 
 /** child() with extra environment variables (BENCH_PARALLEL=0: the ingest reads on one thread). */
 function childWith(extraEnv: Record<string, string>, mode: string, ...args: string[]): Measured {
-  // An ingest runs with the heap cap that `survey ingest` gives itself (bin/heap.js).
-  const flags = mode === 'ingest' ? [`--max-old-space-size=${INGEST_HEAP_MB}`] : [];
+  // An ingest runs with the flags that `survey ingest` gives itself (bin/heap.js).
+  const flags = mode === 'ingest' ? [...INGEST_NODE_FLAGS] : [];
   const output = execFileSync(
     process.execPath,
     [...flags, join(root, 'bin/run-ts.js'), join(root, 'bench/child.ts'), mode, ...args],

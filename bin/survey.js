@@ -2,10 +2,10 @@
 // The `survey` command: runs the TypeScript CLI through tsx, so `npx survey` works right after `npm ci`.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { INGEST_HEAP_MB } from './heap.js';
+import { INGEST_NODE_FLAGS } from './heap.js';
 
-// Only an ingest gets the heap cap (see heap.js); other commands keep the default, as an export may hold a
-// large table.
+// Only an ingest gets the heap cap and the GC setting (see heap.js); other commands keep the defaults, as an
+// export may hold a large table.
 if (
   process.argv[2] === 'ingest' &&
   !process.env.SURVEY_HEAP_SET &&
@@ -13,12 +13,7 @@ if (
 ) {
   const result = spawnSync(
     process.execPath,
-    [
-      `--max-old-space-size=${INGEST_HEAP_MB}`,
-      ...process.execArgv,
-      fileURLToPath(import.meta.url),
-      ...process.argv.slice(2),
-    ],
+    [...INGEST_NODE_FLAGS, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
     { stdio: 'inherit', env: { ...process.env, SURVEY_HEAP_SET: '1' } },
   );
   process.exit(result.status ?? 1);
