@@ -1,4 +1,5 @@
-// One measurement per process, so each figure's peak RSS is its own: node bin/run-ts.js bench/child.ts <mode> ...
+// One measurement per process, so each figure's peak RSS is its own: bench/run.ts bundles this file and runs
+// node dist/bench/child.mjs <mode> ... (or, unbundled: node bin/run-ts.js bench/child.ts <mode> ...).
 // Prints one JSON line: { seconds, maxRssMB, ...extra }.
 import { createReadStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildFile } from '../bin/build-worker.js';
 import { INGEST_NODE_FLAGS } from '../bin/heap.js';
 import { generateWave } from '../core/generate/index.ts';
 
@@ -35,6 +36,12 @@ function median(measured: Measured[]): Measured {
   return { ...middle, maxRssMB: Math.max(...measured.map((m) => m.maxRssMB)) };
 }
 
+/**
+ * The children run as `survey` does: bundled (as `npm ci` bundles the command line), not through tsx, whose
+ * compiler would add its own start-up and memory to every figure. Built afresh, so it is never stale.
+ */
+const childBundle = await buildFile('bench/child.ts', join(root, 'dist', 'bench', 'child.mjs'));
+
 /** Runs one measurement in a fresh process; an ingest gets the Node flags that `survey ingest` runs with. */
 function child(mode: string, ...args: string[]): Measured {
   return childWith({}, mode, ...args);
@@ -44,15 +51,11 @@ function child(mode: string, ...args: string[]): Measured {
 function childWith(extraEnv: Record<string, string>, mode: string, ...args: string[]): Measured {
   // An ingest runs with the flags that `survey ingest` gives itself (bin/heap.js).
   const flags = mode === 'ingest' ? [...INGEST_NODE_FLAGS] : [];
-  const output = execFileSync(
-    process.execPath,
-    [...flags, join(root, 'bin/run-ts.js'), join(root, 'bench/child.ts'), mode, ...args],
-    {
-      encoding: 'utf8',
-      maxBuffer: 1 << 26,
-      env: { ...process.env, NODE_NO_WARNINGS: '1', ...extraEnv },
-    },
-  );
+  const output = execFileSync(process.execPath, [...flags, childBundle, mode, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    env: { ...process.env, NODE_NO_WARNINGS: '1', ...extraEnv },
+  });
   return JSON.parse(output.trim().split('\n').pop() ?? '{}') as Measured;
 }
 

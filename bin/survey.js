@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `survey` command: runs the TypeScript CLI through tsx, so `npx survey` works right after `npm ci`.
+// The `survey` command: runs the command line from its bundle (built by `npm ci`), or its TypeScript through tsx.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { freshBundle } from './bundles.js';
 import { INGEST_NODE_FLAGS } from './heap.js';
 
 // Only an ingest gets the heap cap and the GC setting (see heap.js); other commands keep the defaults, as an
@@ -19,6 +20,13 @@ if (
   process.exit(result.status ?? 1);
 }
 
-const { register } = await import('tsx/esm/api');
-register();
-await import('../cli/main.ts');
+// The command line bundled at install (bin/build-worker.js), while it matches its sources; else its TypeScript,
+// through tsx (a checkout being edited).
+const cli = freshBundle(new URL('../', import.meta.url), new URL('../dist/cli/', import.meta.url), 'survey');
+if (cli) {
+  await import(cli.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../cli/main.ts');
+}

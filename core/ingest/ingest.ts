@@ -15,7 +15,15 @@ import { type CsvReader, type CsvSource, openCsv, parseRecordText } from './csv-
 import { DuplicateTracker } from './dedupe.ts';
 import { type HeaderMatch, matchHeaders } from './headers.ts';
 import type { RowIssue } from './issues.ts';
-import { fileRange, OFFER_WIDTH, type PartWorker, partJob, startPartWorker } from './parallel.ts';
+import {
+  type FileHash,
+  fileRange,
+  hashFile,
+  OFFER_WIDTH,
+  type PartWorker,
+  partJob,
+  startPartWorker,
+} from './parallel.ts';
 import { COLUMNS, type IssueList, type PartResult, readPart, rejectedLine, TextSink } from './pass-one.ts';
 import { type FileSplit, findSplit } from './split.ts';
 import { readSpool } from './spool.ts';
@@ -109,11 +117,11 @@ interface PassOne {
   readonly headerLength: number;
   readonly threads: number;
   /**
-   * The file's SHA-256: known at once when one thread read the file (source.sha256); with two, the worker hashes
-   * the file while this thread writes the Parquet, and source.sha256 is not the file's.
+   * The file's SHA-256: known at once when one thread read the file (source.sha256); with two, a thread of its
+   * own hashes the file while this thread writes the Parquet, and source.sha256 is not the file's.
    */
   readonly sha256: Promise<string>;
-  /** Stops the worker, if any; call once the SHA-256 is in (or on failure). */
+  /** Stops the hashing thread, if any; call once the SHA-256 is in (or on failure). */
   release(): Promise<void>;
 }
 
@@ -241,6 +249,7 @@ async function readOnTwoThreads(
       progress.set(1, message.bytes, message.rows);
     }
   });
+  let hash: FileHash | undefined;
   try {
     const first = await readFirstPart(options, reader, dedupe, progress, temp, ingestedAt);
     const firstSource = await reader.done();
@@ -249,6 +258,10 @@ async function readOnTwoThreads(
       return undefined;
     }
     const second = await done;
+    // Its part is read: the worker's heap is freed before pass two, and the file hashed on a small thread.
+    await worker.terminate();
+    const fileHash = hashFile(options.path);
+    hash = fileHash;
     await pipeline(createReadStream(second.rejectedPath), createWriteStream(first.rejectedPath, { flags: 'a' }));
     first.warnings.merge(second.warnings);
     first.errors.merge(second.errors);
@@ -265,7 +278,7 @@ async function readOnTwoThreads(
         encoding: reader.encoding,
         delimiter: reader.delimiter,
         bytes: size,
-        // Not the file's: the worker hashes the whole file (sha256 below).
+        // Not the file's: a thread of its own hashes the whole file (sha256 below).
         sha256: '',
         decodeErrors: firstSource.decodeErrors + second.decodeErrors,
         parseErrors: (firstSource.parseErrors ?? 0) + second.parseErrors,
@@ -280,11 +293,12 @@ async function readOnTwoThreads(
       ],
       rejectedPath: first.rejectedPath,
       threads: 2,
-      sha256: worker.fileSha256(),
-      release: () => worker.terminate(),
+      sha256: fileHash.sha256,
+      release: () => fileHash.stop(),
     };
   } catch (error) {
     await worker.terminate();
+    await hash?.stop();
     throw error;
   }
 }

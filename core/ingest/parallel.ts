@@ -2,10 +2,11 @@
 // and a worker thread the second, each with the same pass one (pass-one.ts). The worker hands its valid rows'
 // org ids to this thread's duplicate rule in packed batches and reports its counts and issues at the end; its
 // spool and rejected rows stay in files. Used only for a local file large enough to repay the worker's start.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { freshBundle } from '../../bin/bundles.js';
+import { projectRoot } from '../project-root.ts';
 import type { CsvDelimiter, CsvEncoding, CsvLineBreak } from './detect.ts';
 import type { RowIssue } from './issues.ts';
 import type { FileSplit } from './split.ts';
@@ -83,7 +84,6 @@ export type WorkerMessage =
   | { readonly type: 'offers'; readonly offers: Float64Array; readonly count: number }
   | { readonly type: 'progress'; readonly bytes: number; readonly rows: number }
   | { readonly type: 'done'; readonly result: PartDone }
-  | { readonly type: 'sha256'; readonly sha256: string }
   | { readonly type: 'error'; readonly message: string };
 
 /**
@@ -120,40 +120,14 @@ export async function* fileRange(
 export interface PartWorker {
   /** Hands the worker its part; its messages go to `onMessage`; the promise settles with its result. */
   run(job: PartJob, onMessage: (message: WorkerMessage) => void): Promise<PartDone>;
-  /**
-   * The SHA-256 of the whole file, which the worker computes once its part is read (while this thread writes
-   * the Parquet): hashing is sequential, and that is when a core is free. Call after run().
-   */
-  fileSha256(): Promise<string>;
   terminate(): Promise<void>;
 }
 
-/** The project root, where dist/ is. */
-const ROOT = new URL('../../', import.meta.url);
+/** The project root, where dist/ is (this module may run from its TypeScript or from a bundle in dist/). */
+const ROOT = pathToFileURL(`${projectRoot(fileURLToPath(new URL('../../', import.meta.url)))}/`);
 let bundled: URL | null | undefined;
 
-/**
- * `dir`/part-worker.mjs (built by bin/build-worker.js) when every source file `dir`/part-worker.json lists, by its
- * path under `root`, still has the SHA-256 it was built from; else null (no bundle, or it is older than a source).
- */
-export function freshBundle(root: URL, dir: URL): URL | null {
-  try {
-    const manifest = JSON.parse(readFileSync(new URL('part-worker.json', dir), 'utf8')) as {
-      inputs: Record<string, string>;
-    };
-    const inputs = Object.entries(manifest.inputs);
-    const hash = (path: string) =>
-      createHash('sha256')
-        .update(readFileSync(new URL(path, root)))
-        .digest('hex');
-    return inputs.length > 0 && inputs.every(([path, sha256]) => hash(path) === sha256)
-      ? new URL('part-worker.mjs', dir)
-      : null;
-  } catch {
-    // No bundle, or a source file gone: the TypeScript is loaded instead.
-    return null;
-  }
-}
+export { freshBundle };
 
 /** The project's part worker bundle when it matches the sources (checked once per process: ~30 files hashed). */
 function projectBundle(): URL | null {
@@ -162,7 +136,7 @@ function projectBundle(): URL | null {
 }
 
 /** The part worker run as TypeScript: the entry registers tsx, then imports part-worker.ts. */
-export const TYPESCRIPT_WORKER = new URL('./part-worker-entry.mjs', import.meta.url);
+export const TYPESCRIPT_WORKER = new URL('core/ingest/part-worker-entry.mjs', ROOT);
 
 /**
  * Starts a worker thread that loads pass one and waits for a job: from `entry`, by default the project's bundle
@@ -181,23 +155,14 @@ export function startPartWorker(entry: URL = projectBundle() ?? TYPESCRIPT_WORKE
     early = error;
   };
   worker.on('error', onEarlyError);
-  let sha256: Promise<string> | undefined;
   return {
     run(job, onMessage) {
       worker.off('error', onEarlyError);
-      let hashed: { resolve: (hex: string) => void; reject: (error: Error) => void } | undefined;
-      sha256 = new Promise<string>((resolve, reject) => {
-        hashed = { resolve, reject };
-      });
       const done = new Promise<PartDone>((resolve, reject) => {
-        const fail = (error: Error) => {
-          reject(error);
-          hashed?.reject(error);
-        };
+        const fail = (error: Error) => reject(error);
         if (early) fail(early);
         worker.on('message', (message: WorkerMessage) => {
           if (message.type === 'done') resolve(message.result);
-          else if (message.type === 'sha256') hashed?.resolve(message.sha256);
           else if (message.type === 'error') fail(new Error(message.message));
           else onMessage(message);
         });
@@ -208,15 +173,59 @@ export function startPartWorker(entry: URL = projectBundle() ?? TYPESCRIPT_WORKE
       });
       // A failure is handled where the promises are awaited; until then it must not count as unhandled.
       done.catch(() => undefined);
-      sha256.catch(() => undefined);
       worker.postMessage(job);
       return done;
     },
-    fileSha256() {
-      if (sha256 === undefined) return Promise.reject(new Error('ingest: fileSha256() before run()'));
-      return sha256;
-    },
     terminate: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+/** The hashing thread's whole program (CommonJS, as an eval worker runs): the file's SHA-256, posted as hex. */
+const HASH_PROGRAM = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { createReadStream } = require('node:fs');
+const hash = createHash('sha256');
+createReadStream(workerData, { highWaterMark: 1 << 20 })
+  .on('data', (chunk) => hash.update(chunk))
+  .on('end', () => parentPort.postMessage(hash.digest('hex')))
+  .on('error', (error) => { throw error; });
+`;
+
+/** A file's SHA-256 being computed on a thread of its own; stop() ends the thread early (on failure). */
+export interface FileHash {
+  readonly sha256: Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Hashes the file at `path` on a small thread of its own, a few lines of code with a small heap: SHA-256 cannot
+ * be cut in two, so with two threads neither part's reader can hash the file, and the part worker, done with its
+ * part, is stopped at once (its heap is most of the ingest's memory) instead of hashing the file itself.
+ */
+export function hashFile(path: string): FileHash {
+  const worker = new Worker(HASH_PROGRAM, {
+    eval: true,
+    workerData: path,
+    resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 8 },
+  });
+  const sha256 = new Promise<string>((resolve, reject) => {
+    worker.once('message', (hex: string) => {
+      resolve(hex);
+      void worker.terminate();
+    });
+    worker.once('error', (error) => reject(new Error(`ingest: hashing ${path} failed: ${error.message}`)));
+    worker.once('exit', (code) =>
+      reject(new Error(`ingest: the hashing thread stopped (exit code ${code}) before it finished`)),
+    );
+  });
+  // A failure is handled where the hash is awaited; until then it must not count as unhandled.
+  sha256.catch(() => undefined);
+  return {
+    sha256,
+    stop: async () => {
       await worker.terminate();
     },
   };

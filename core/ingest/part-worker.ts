@@ -1,7 +1,6 @@
 // The worker thread of a two-thread ingest (parallel.ts): reads the second part of the file with pass one and
 // reports back. Its reader gets the header record's bytes first, then the part's bytes, and is told the encoding,
 // delimiter and line break the first thread detected, so both parts are read alike.
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 import { getSurvey } from '../../schemas/index.ts';
@@ -87,10 +86,7 @@ async function run(job: PartJob): Promise<void> {
       rejectedPath: result.rejectedPath,
     },
   });
-  // Then the whole file's SHA-256, while the first thread writes the Parquet: the hash cannot be cut in two.
-  const hash = createHash('sha256');
-  for await (const chunk of fileRange(job.path, 0, { end: job.end })) hash.update(chunk);
-  post({ type: 'sha256', sha256: hash.digest('hex') });
+  // The first thread stops this worker now: the file is hashed on a thread of its own (hashFile in parallel.ts).
 }
 
 // Loaded ahead of its job: the job arrives as the one message this worker is sent.

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../project-root.ts';
 import { type SavedQuery, SavedQueryMetaSchema } from './saved-query.ts';
 
 /** A problem with a saved query or its parameters: one line, safe to show to the person who asked. */
@@ -12,8 +13,11 @@ export class QueryError extends Error {
   }
 }
 
-/** The queries/ folder of the project, found from this module so that it works from any working directory. */
-export const QUERIES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../queries');
+/**
+ * The queries/ folder of the project, found from this module (from its TypeScript or a bundle in dist/) so that
+ * it works from any working directory.
+ */
+export const QUERIES_DIR = join(projectRoot(resolve(dirname(fileURLToPath(import.meta.url)), '../..')), 'queries');
 
 /**
  * Counts the `?` parameter marks of a SQL text, skipping string literals, quoted identifiers and comments,

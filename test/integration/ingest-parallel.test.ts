@@ -89,7 +89,7 @@ describe('ingest on two threads', () => {
     60_000,
   );
 
-  it('hashes the whole file on the worker: the same file again changes nothing and leaves no trace', async () => {
+  it('hashes the whole file on a thread of its own: the same file again changes nothing and leaves no trace', async () => {
     const lake = await mkdtemp(join(dir, 'lake-'));
     const storage = new LocalStorage(lake);
     const file = join(dir, 'again.csv');

@@ -1,18 +1,26 @@
-// The two-thread ingest's worker runs from a bundle built at install (bin/build-worker.js), which loads faster
-// than its TypeScript through tsx. The bundle must read a part exactly as the TypeScript does, and must not be
-// used once any source it was built from has changed.
+// The two-thread ingest's worker and the command line run from bundles built at install (bin/build-worker.js),
+// which load faster than their TypeScript through tsx. The worker bundle must read a part exactly as the
+// TypeScript does, and no bundle may be used once any source it was built from has changed.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWave } from '../../core/generate/index.ts';
 import { openCsv } from '../../core/ingest/csv-reader.ts';
-import { freshBundle, OFFER_WIDTH, partJob, startPartWorker, TYPESCRIPT_WORKER } from '../../core/ingest/parallel.ts';
+import {
+  freshBundle,
+  hashFile,
+  OFFER_WIDTH,
+  partJob,
+  startPartWorker,
+  TYPESCRIPT_WORKER,
+} from '../../core/ingest/parallel.ts';
 import { findSplit } from '../../core/ingest/split.ts';
+import { loadSavedQueries, QUERIES_DIR } from '../../core/queries/index.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 let dir: string;
@@ -56,6 +64,28 @@ describe('the part worker bundle', () => {
 
   it('built from the project matches its sources', () => {
     expect(freshBundle(url(ROOT), url(built))).not.toBeNull();
+  });
+
+  it('comes with the command line, bundled, which finds the project from wherever it runs', async () => {
+    const cli = freshBundle(url(ROOT), url(join(built, 'cli')), 'survey');
+    expect(cli).not.toBeNull();
+    // Run from another folder: the saved queries are found from the bundle's place, not the working directory.
+    const run = (...args: string[]) =>
+      execFileSync(process.execPath, [fileURLToPath(cli!), ...args], { cwd: dir, encoding: 'utf8' });
+    const listed = run('queries', '--json');
+    const names = (JSON.parse(listed) as { name: string }[]).map((query) => query.name);
+    expect(names).toEqual(loadSavedQueries(QUERIES_DIR).map((query) => query.name));
+    expect(run('codebook', '--survey', 'fr-ess')).toContain('Forme juridique');
+  });
+
+  it('hashes a file on a thread of its own, as node:crypto does over the whole file', async () => {
+    const file = join(dir, 'hash-me.csv');
+    await writeFile(file, 'a,b\n'.repeat(300_000));
+    const expected = createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
+    expect(await hashFile(file).sha256).toBe(expected);
+    await expect(hashFile(join(dir, 'gone.csv')).sha256).rejects.toThrow(/ingest: hashing .*gone\.csv failed: ENOENT/);
   });
 
   it('reads a part exactly as the TypeScript worker does: counts, issues, offers, spool and rejected rows', async () => {
