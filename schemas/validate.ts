@@ -22,6 +22,31 @@ function literal(name: string, value: unknown): string {
   return Object.is(value, -0) ? '0' : String(value);
 }
 
+/**
+ * For a pattern of the form ^[a-z0-9...]{n}$ (character ranges only, no flags), such as org_id's, a test that
+ * compares the length and each character's code: several times cheaper per row than running the regex. Else
+ * undefined, and the regex itself is used.
+ */
+function fixedClassTest(pattern: RegExp): ((v: string) => boolean) | undefined {
+  const match = /^\^\[((?:[0-9A-Za-z]-[0-9A-Za-z])+)\]\{(\d+)\}\$$/.exec(pattern.source);
+  if (!match || pattern.flags !== '') return undefined;
+  const ranges: [number, number][] = [];
+  for (let i = 0; i < match[1]!.length; i += 3) {
+    ranges.push([match[1]!.charCodeAt(i), match[1]!.charCodeAt(i + 2)]);
+  }
+  const length = Number(match[2]);
+  const allowed = new Uint8Array(128);
+  for (const [from, to] of ranges) for (let code = from; code <= to; code++) allowed[code] = 1;
+  return (v) => {
+    if (v.length !== length) return false;
+    for (let i = 0; i < length; i++) {
+      const code = v.charCodeAt(i);
+      if (code >= 128 || allowed[code] === 0) return false;
+    }
+    return true;
+  };
+}
+
 /** The condition (a JS expression over `v`) under which one column's value passes its zod type. */
 function condition(name: string, schema: z.ZodType, constants: unknown[]): string {
   const def = schema._zod.def as unknown as {
@@ -52,7 +77,8 @@ function condition(name: string, schema: z.ZodType, constants: unknown[]): strin
             `schemas: column "${name}" has a string format the record check cannot compile, got ${String(c.format)}`,
           );
         }
-        return `${constant(c.pattern)}.test(v)`;
+        const fixed = fixedClassTest(c.pattern);
+        return fixed ? `${constant(fixed)}(v)` : `${constant(c.pattern)}.test(v)`;
       }
       default:
         throw new SchemaDerivationError(

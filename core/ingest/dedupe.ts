@@ -22,6 +22,24 @@ export interface DuplicateTrackerOptions {
   readonly expectedRows?: number;
 }
 
+/**
+ * The high (`at` 0) or low (`at` 8) 32 bits of an org_id, as an unsigned integer: its 16 hex digits parsed in
+ * place, with no substrings (a bad character is a -1 digit, caught by one sign check).
+ */
+export function orgIdWord(orgId: string, at: 0 | 8): number {
+  let word = 0;
+  let signs = 0;
+  for (let i = at; i < at + 8; i++) {
+    const code = orgId.charCodeAt(i);
+    const digit = code < 128 ? HEX[code]! : -1;
+    signs |= digit;
+    word = (word << 4) | digit;
+  }
+  if (signs < 0 || orgId.length !== 16)
+    throw new Error(`dedupe: org_id must be 16 lowercase hex characters, got "${orgId}"`);
+  return word >>> 0;
+}
+
 /** One offered row on disk and in the buffers: hi u32, lo u32, submittedAt f64, spoolIndex i32, rowNumber i32. */
 const RECORD_BYTES = 24;
 /** The same record in 32-bit words (the f64 is words 2-3, 8-byte aligned since 24 is a multiple of 8). */
@@ -273,25 +291,7 @@ export class DuplicateTracker {
 
   /** Records a valid row (spool indexes are 0, 1, 2, ... in file order). Synchronous and cheap. */
   offer(orgId: string, submittedAt: number | null, spoolIndex: number, rowNumber: number): void {
-    // Parse the 16 hex digits in place: no substrings; a bad character is a -1 digit, caught by one sign check.
-    let hi = 0;
-    let lo = 0;
-    let signs = 0;
-    for (let i = 0; i < 8; i++) {
-      const code = orgId.charCodeAt(i);
-      const digit = code < 128 ? HEX[code]! : -1;
-      signs |= digit;
-      hi = (hi << 4) | digit;
-    }
-    for (let i = 8; i < 16; i++) {
-      const code = orgId.charCodeAt(i);
-      const digit = code < 128 ? HEX[code]! : -1;
-      signs |= digit;
-      lo = (lo << 4) | digit;
-    }
-    if (signs < 0 || orgId.length !== 16)
-      throw new Error(`dedupe: org_id must be 16 lowercase hex characters, got "${orgId}"`);
-    this.offerParsed(hi >>> 0, lo >>> 0, submittedAt, spoolIndex, rowNumber);
+    this.offerParsed(orgIdWord(orgId, 0), orgIdWord(orgId, 8), submittedAt, spoolIndex, rowNumber);
   }
 
   /**

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 import { getSurvey } from '../../schemas/index.ts';
 import { openCsv } from './csv-reader.ts';
+import { orgIdWord } from './dedupe.ts';
 import { fileRange, OFFER_WIDTH, type PartJob, type WorkerMessage } from './parallel.ts';
 import { readPart } from './pass-one.ts';
 
@@ -63,8 +64,8 @@ async function run(job: PartJob): Promise<void> {
     ranges: true,
     offer: (orgId, submittedAt, spoolIndex, rowNumber) => {
       const at = count * OFFER_WIDTH;
-      offers[at] = Number.parseInt(orgId.slice(0, 8), 16);
-      offers[at + 1] = Number.parseInt(orgId.slice(8, 16), 16);
+      offers[at] = orgIdWord(orgId, 0);
+      offers[at + 1] = orgIdWord(orgId, 8);
       offers[at + 2] = submittedAt ?? Number.NaN;
       offers[at + 3] = spoolIndex;
       offers[at + 4] = rowNumber;

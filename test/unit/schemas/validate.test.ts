@@ -156,4 +156,33 @@ describe('compileFieldsCheck', () => {
       { numRuns: 5000 },
     );
   });
+
+  it('compiles fixed-length character-class patterns (as org_id has) that agree with zod, and others as regexes', () => {
+    const schema = z.strictObject({
+      id: z.string().regex(/^[0-9a-f]{16}$/),
+      code: z.string().regex(/^[A-Z0-9]{3}$/),
+      other: z.string().regex(/^[a-f]+$/i),
+    });
+    const fields = compileFieldsCheck(schema);
+    const hexish = fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEFg-é\u0130 '), maxLength: 18 });
+    const text = fc.oneof(hexish, fc.string({ maxLength: 5 }), anyValue);
+    fc.assert(
+      fc.property(text, text, text, (id, code, other) => {
+        const record = { id, code, other };
+        expect(fields(record)).toBe(schema.safeParse(record).success);
+      }),
+      { numRuns: 5000 },
+    );
+    const valid = { id: '0123456789abcdef', code: 'A1Z', other: 'aBf' };
+    expect(fields(valid)).toBe(true);
+    for (const [key, value] of [
+      ['id', '0123456789abcdeF'],
+      ['id', '0123456789abcde'],
+      ['id', '0123456789abcdef0'],
+      ['code', 'a1z'],
+      ['other', 'g'],
+    ] as const) {
+      expect(fields({ ...valid, [key]: value })).toBe(false);
+    }
+  });
 });
