@@ -31,22 +31,19 @@ export class IssueList {
   }
 }
 
-/** Writes text to a file stream in large pieces, waiting when the stream is full. */
+/**
+ * Writes text to a file stream, waiting when the stream is full. Each piece goes to the stream at once, which
+ * turns it into bytes off the heap (the stream itself gathers them into large writes): text held back here until
+ * it made a large piece lived long enough to be copied into the old generation, and the full collections that
+ * followed cost about 7% of an ingest (300k rows on one thread: 2.54-2.56 s against 2.74-2.76 s).
+ */
 export class TextSink {
-  private buffer = '';
   constructor(private readonly stream: WriteStream) {}
   async write(text: string): Promise<void> {
-    this.buffer += text;
-    if (this.buffer.length >= 1 << 16) await this.flush();
-  }
-  async flush(): Promise<void> {
-    if (!this.buffer) return;
-    const text = this.buffer;
-    this.buffer = '';
+    if (text.length === 0) return;
     if (!this.stream.write(text)) await once(this.stream, 'drain');
   }
   async close(): Promise<void> {
-    await this.flush();
     this.stream.end();
     await once(this.stream, 'close');
   }
