@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Bundles the ingest's part worker (core/ingest/part-worker.ts) into dist/part-worker.mjs; `npm ci` runs it (the
-// `prepare` script). A worker thread loads plain JavaScript in about a third of the time it takes to load the
-// TypeScript through tsx, and that time is the second thread's head start lost. Next to the bundle goes
-// part-worker.json: the SHA-256 of every source file in it, so a bundle older than its sources is never used
-// (freshBundle in core/ingest/parallel.ts). Without esbuild (an install without dev dependencies) nothing is built
-// and the worker runs through tsx, as before.
+// Bundles the ingest's part worker (core/ingest/part-worker.ts) into dist/part-worker.mjs and the command line
+// (cli/main.ts) into dist/cli/; `npm ci` runs it (the `prepare` script). A worker thread loads plain JavaScript in
+// about a third of the time it takes to load the TypeScript through tsx, and that time is the second thread's head
+// start lost; `survey` itself then runs without tsx. Next to each bundle goes <name>.json: the SHA-256 of every
+// source file in it, so a bundle older than its sources is never used (freshBundle in bin/bundles.js). Without
+// esbuild (an install without dev dependencies) nothing is built and both run through tsx, as before.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';

@@ -99,7 +99,8 @@ const PARALLEL_MIN_BYTES = 64 * 1024 * 1024;
 /**
  * The share of the file this thread reads when two do. The worker starts a little later (it loads its modules)
  * but this thread also takes the worker's rows into the duplicate rule: on 1M rows, 0.47 and 0.51 were both
- * slower than half. The worker hashes the whole file afterwards, while this thread writes the Parquet.
+ * slower than half. Once both parts are read, a small thread hashes the whole file while this one writes the
+ * Parquet.
  */
 const FIRST_PART_SHARE = 0.5;
 
@@ -329,7 +330,7 @@ async function readPassOne(options: IngestOptions, temp: string, ingestedAt: num
       const split = await findSplit(path, reader.delimiter, Math.floor(size * FIRST_PART_SHARE));
       if (split !== undefined && limit.yielded <= split.at) {
         limit.end = split.at;
-        // The worker hashes the whole file once its part is read (see readOnTwoThreads).
+        // A thread of its own hashes the whole file once both parts are read (see readOnTwoThreads).
         reader.stopHashing();
         const args = [{ ...options, path }, worker, reader, split, size, progress, temp, ingestedAt] as const;
         const passOne = await readOnTwoThreads(...args);
@@ -395,8 +396,8 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
         threads,
       };
     };
-    // One thread hashed the file as it read it: an unchanged file goes no further. With two, the worker is
-    // still hashing, and the check comes after pass two.
+    // One thread hashed the file as it read it: an unchanged file goes no further. With two, the hashing thread
+    // is still at work, and the check comes after pass two.
     if (threads === 1) {
       const unchanged = await unchangedResult(await passOne.sha256);
       if (unchanged) return unchanged;
