@@ -99,6 +99,11 @@ export interface OpenCsvOptions {
    * can be read again. Without it every offset is -1. @default true
    */
   locate?: boolean;
+  /**
+   * Whether to hash the bytes read (CsvSource.sha256). Off for a part of a file whose whole is hashed another way
+   * (the two-thread ingest's worker): sha256 is then ''. @default true
+   */
+  hash?: boolean;
 }
 
 const DEFAULT_SNIFF_BYTES = 64 * 1024;
@@ -497,7 +502,7 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
   const onBytes = options.onBytes;
   const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   const hash = createHash('sha256');
-  let hashing = true;
+  let hashing = options.hash !== false;
   let bytes = 0;
   let eof = false;
 

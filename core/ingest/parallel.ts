@@ -144,10 +144,12 @@ export const TYPESCRIPT_WORKER = new URL('core/ingest/part-worker-entry.mjs', RO
  */
 export function startPartWorker(entry: URL = projectBundle() ?? TYPESCRIPT_WORKER): PartWorker {
   const worker = new Worker(entry, {
-    // A small old generation (the worker keeps little), and a young one as large as this thread's: a worker's
-    // default is smaller, and scavenging more often cost it about 7% on 1M rows (5.5-5.9 s against 6.0-6.2 s,
-    // peak RSS 285-300 MB against 250-260 MB).
-    resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 64 },
+    // A small old generation (the worker keeps little) and a 32 MB young one. A worker's default young generation
+    // is smaller, and scavenging more often cost it about 7%; 64 MB held peak RSS at 1M rows about 30 MB higher
+    // than at 100k (the 100k ingest ends before the young generation has grown to it), for no gain: with the
+    // marking trigger of bin/heap.js, 1M rows took 4.92 s at 32 MB against 5.08 s at 48 MB and 64 MB's ~5.2 s
+    // (medians of 4 interleaved runs; peak RSS 217-223 MB against 228-237 and 240-260).
+    resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 32 },
   });
   // An error before run() (a module that fails to load) surfaces when run() is awaited.
   let early: Error | undefined;

@@ -34,6 +34,7 @@ async function run(job: PartJob): Promise<void> {
     encoding: job.encoding,
     delimiter: job.delimiter,
     lineBreak: job.lineBreak,
+    hash: false,
   });
   for await (const _ of headerOnly.batches());
   const headerSource = await headerOnly.done();
@@ -42,6 +43,8 @@ async function run(job: PartJob): Promise<void> {
     encoding: job.encoding,
     delimiter: job.delimiter,
     lineBreak: job.lineBreak,
+    // The first thread has the whole file hashed on a thread of its own (hashFile in parallel.ts).
+    hash: false,
     firstRowNumber: job.firstRowNumber,
     // After the header's bytes come the part's: offsets are the file's.
     shift: { from: job.headerEnd, to: job.start },

@@ -429,6 +429,18 @@ describe('openCsv source facts', () => {
     expect(source.bytes).toBe((await readFile(path)).length);
   });
 
+  it('hashes nothing when opened with hash: false, reading the same records and counting the same bytes', async () => {
+    const text = `k,v\n${'1,x\n'.repeat(30_000)}`;
+    const path = await file(text);
+    const reader = await openCsv(createReadStream(path, { highWaterMark: 16 * 1024 }), { hash: false });
+    const records = await readAll(reader);
+    expect(records).toHaveLength(30_000);
+    expect(records[29_999]?.cells).toEqual(['1', 'x']);
+    const source = await reader.done();
+    expect(source.sha256).toBe('');
+    expect(source.bytes).toBe(Buffer.byteLength(text));
+  });
+
   it('resolves done() awaited by several callers while the records are still being read', async () => {
     const reader = await open(await file('k\n1\n2\n'));
     const early = [reader.done(), reader.done()];
