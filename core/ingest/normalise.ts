@@ -152,6 +152,19 @@ function parserFor(meta: FieldMeta, survey: SurveyDefinition, codes: CodeList | 
   }
 }
 
+/**
+ * A cell without its leading and trailing white space, exactly as String.prototype.trim gives it. Most cells
+ * start and end with a visible ASCII character, and are returned as they are: the builtin, called for every cell
+ * of a million rows, cost about 3% of pass one.
+ */
+export function trimCell(cell: string): string {
+  const last = cell.length - 1;
+  if (last < 0) return cell;
+  const first = cell.charCodeAt(0);
+  const end = cell.charCodeAt(last);
+  return first > 0x20 && first < 0x7f && end > 0x20 && end < 0x7f ? cell : cell.trim();
+}
+
 /** Plans every canonical field for one survey. */
 function planFields(survey: SurveyDefinition): Map<string, FieldPlan> {
   const plans = new Map<string, FieldPlan>();
@@ -264,7 +277,7 @@ export function createNormaliser(ctx: NormaliserContext): Normaliser {
         flagged[field.slot] = 1;
         continue;
       }
-      const cell = cells[index]!.trim();
+      const cell = trimCell(cells[index]!);
       const value = field.parse(cell);
       if (value === undefined) {
         flagged[field.slot] = 1;
@@ -303,14 +316,14 @@ export function createNormaliser(ctx: NormaliserContext): Normaliser {
 
     // The respondent id, or when the file has none (or this row's is blank) a digest of the raw row: the cells
     // exactly as read, joined by the unit separator U+001F, which cannot occur in a cell of a text file.
-    const id = idColumn >= 0 && idColumn < count ? cells[idColumn]!.trim() : '';
+    const id = idColumn >= 0 && idColumn < count ? trimCell(cells[idColumn]!) : '';
     values[responseSlot] =
       id !== '' ? id : createHash('sha256').update(cells.join('\u001f')).digest('hex').slice(0, 16);
 
     const org = orgId(ctx.orgKey, {
-      registrationNumber: registrationColumn >= 0 ? cells[registrationColumn]?.trim() : null,
-      orgName: nameColumn >= 0 ? cells[nameColumn]?.trim() : null,
-      postcode: postcodeColumn >= 0 ? cells[postcodeColumn]?.trim() : null,
+      registrationNumber: registrationColumn >= 0 ? trimCell(cells[registrationColumn] ?? '') : null,
+      orgName: nameColumn >= 0 ? trimCell(cells[nameColumn] ?? '') : null,
+      postcode: postcodeColumn >= 0 ? trimCell(cells[postcodeColumn] ?? '') : null,
     });
     if (org === null) {
       flagged[orgSlot] = 1;
