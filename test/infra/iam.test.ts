@@ -1,5 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { logicalId, surveyApp } from './survey-app.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logicalId, removeSurveyApps, surveyApp } from './survey-app.ts';
+
+afterAll(removeSurveyApps);
+
 import { ACCOUNT, type Decision, decide, REGION, TemplateIam } from './template-iam.ts';
 
 // Each persona's permissions are evaluated offline: the role's identity policies and the buckets' policies are

@@ -2,8 +2,10 @@ import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { describe, expect, it } from 'vitest';
-import { surveyApp } from './survey-app.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeSurveyApps, surveyApp } from './survey-app.ts';
+
+afterAll(removeSurveyApps);
 
 /** Every unacknowledged finding as "rule at construct path". */
 function findings(root: IConstruct): string[] {

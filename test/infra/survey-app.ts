@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App, CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -14,9 +15,19 @@ export function cdkJsonContext(): Record<string, unknown> {
   return cdkJson.context;
 }
 
+/** The assembly directories surveyApp made (CDK's default is a temp dir it never removes). */
+const outdirs: string[] = [];
+
+/** Removes the assembly directories of every surveyApp so far: call it in afterAll. */
+export function removeSurveyApps(): void {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 /** The survey stack in an app with cdk.json's context; bundling is skipped (the synth test bundles for real). */
 export function surveyApp(): { app: App; stack: SurveyStack; template: Template } {
-  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+  const outdir = mkdtempSync(path.join(tmpdir(), 'survey-cdk-'));
+  outdirs.push(outdir);
+  const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
   const stack = new SurveyStack(app, 'SurveyPipeline');
   return { app, stack, template: Template.fromStack(stack) };
 }

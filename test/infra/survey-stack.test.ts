@@ -1,10 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, SURVEY_RUNTIME } from '../../infra/constructs/index.ts';
 import { glueColumns, gluePartitionKeys } from '../../schemas/index.ts';
-import { logicalId, surveyApp } from './survey-app.ts';
+import { logicalId, removeSurveyApps, surveyApp } from './survey-app.ts';
+
+afterAll(removeSurveyApps);
 
 let built: ReturnType<typeof surveyApp>;
 beforeAll(() => {

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,8 @@ const COUNT = [{ name: 'n', type: 'int' }] as const;
 
 describe('DuckDbEngine on an empty lake', () => {
   it('exposes responses with the canonical columns and no rows, and lists no waves', async () => {
-    const engine = await DuckDbEngine.open(new LocalStorage(mkdtempSync(join(tmpdir(), 'empty-lake-'))));
+    const root = mkdtempSync(join(tmpdir(), 'empty-lake-'));
+    const engine = await DuckDbEngine.open(new LocalStorage(root));
     try {
       expect(await engine.listWaves()).toEqual([]);
       const columns = ['survey', 'wave', ...CANONICAL_COLUMNS].map((name) => ({ name, type: 'string' as const }));
@@ -22,6 +23,7 @@ describe('DuckDbEngine on an empty lake', () => {
       expect((await engine.run('select count(*) as n from responses', [], COUNT)).rows).toEqual([{ n: 0 }]);
     } finally {
       await engine.close();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

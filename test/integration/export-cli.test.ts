@@ -95,12 +95,16 @@ describe('survey export', () => {
 
   it('refuses an unknown format in one line and writes nothing', () => {
     const folder = mkdtempSync(join(tmpdir(), 'export-none-'));
-    const { code, out: stdout, err } = survey(...bySector, '--out', join(folder, 'spinouts.txt'), '--lake', lake);
-    expect(code).toBe(2);
-    expect(stdout).toBe('');
-    expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err).toMatch(/unknown format "txt".*expected \.csv, \.xlsx or \.json/);
-    expect(readdirSync(folder)).toEqual([]);
+    try {
+      const { code, out: stdout, err } = survey(...bySector, '--out', join(folder, 'spinouts.txt'), '--lake', lake);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(err.trim().split('\n')).toHaveLength(1);
+      expect(err).toMatch(/unknown format "txt".*expected \.csv, \.xlsx or \.json/);
+      expect(readdirSync(folder)).toEqual([]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('refuses an unknown query, a bad threshold and a missing --out in one line each', () => {

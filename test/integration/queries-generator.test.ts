@@ -1,7 +1,7 @@
 // The saved queries against the generator's truth (core/generate): realistic waves of both surveys with a
 // panel, checked two ways — the truth records written straight into a lake (the SQL against the independent
 // TypeScript statistics), and the generated CSV files through the real ingest (the whole path end to end).
-import { createReadStream, mkdtempSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,9 +43,10 @@ describe.each([5, 11])('saved queries against the generator truth, seed %i', (se
   const records: TruthRecord[] = [];
   let truthEngine: DuckDbEngine;
   let ingestedEngine: DuckDbEngine;
+  let work: string | undefined;
 
   beforeAll(async () => {
-    const work = mkdtempSync(join(tmpdir(), 'queries-generator-'));
+    work = mkdtempSync(join(tmpdir(), 'queries-generator-'));
     const ingested = new LocalStorage(join(work, 'lake'));
     for (const [survey, wave] of WAVES) {
       const file = join(work, `${survey}-${wave}.csv`);
@@ -66,6 +67,7 @@ describe.each([5, 11])('saved queries against the generator truth, seed %i', (se
   afterAll(async () => {
     await truthEngine?.close();
     await ingestedEngine?.close();
+    if (work !== undefined) rmSync(work, { recursive: true, force: true });
   });
 
   it('has a panel: organisations that answered more than one wave', () => {

@@ -1,13 +1,22 @@
 // Test lakes for the saved queries: canonical records written as Parquet by DuckDB's COPY, committed with
 // wave pointers (core/lake.ts) exactly as an ingest commits them, plus a seeded generator of messy records.
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll } from 'vitest';
 import { commitWave, curatedWavePrefix } from '../../core/lake.ts';
 import { loadSavedQueries } from '../../core/queries/index.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import type { StatsRecord } from '../helpers/truth-stats.ts';
+
+/** The lakes writeLake made in temporary directories. */
+const madeRoots: string[] = [];
+// A hook at a helper's top level joins the suite of the test file being collected, which imports this module
+// afresh (each file runs isolated): the lakes that file made are removed when it is done.
+afterAll(() => {
+  for (const root of madeRoots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
 
 /** The stored columns of a curated Parquet file (CODEBOOK order, without survey and wave) and their types. */
 const COLUMNS: readonly (readonly [string, string])[] = [
@@ -100,7 +109,11 @@ export async function writeLake(
   records: readonly FixtureRecord[],
   options: { root?: string; emptyWaves?: readonly { survey: string; wave: number }[] } = {},
 ): Promise<string> {
-  const root = options.root ?? mkdtempSync(join(tmpdir(), 'queries-lake-'));
+  let root = options.root;
+  if (root === undefined) {
+    root = mkdtempSync(join(tmpdir(), 'queries-lake-'));
+    madeRoots.push(root);
+  }
   const storage = new LocalStorage(root);
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   countParameterMarks,
   getSavedQuery,
@@ -10,9 +10,16 @@ import {
   QueryError,
 } from '../../../../core/queries/index.ts';
 
+/** The folders folderWith made, removed once the file's tests are done. */
+const folders: string[] = [];
+afterAll(() => {
+  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A queries folder holding one copy of spinouts_by_sector, its metadata changed by `edit`. */
 function folderWith(edit: (meta: Record<string, unknown>) => void, sql?: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'queries-'));
+  folders.push(dir);
   const meta = JSON.parse(readFileSync(join(QUERIES_DIR, 'spinouts_by_sector.meta.json'), 'utf8'));
   edit(meta);
   writeFileSync(join(dir, 'spinouts_by_sector.meta.json'), JSON.stringify(meta));
