@@ -145,10 +145,11 @@ export const TYPESCRIPT_WORKER = new URL('core/ingest/part-worker-entry.mjs', RO
 export function startPartWorker(entry: URL = projectBundle() ?? TYPESCRIPT_WORKER): PartWorker {
   const worker = new Worker(entry, {
     // A small old generation (the worker keeps little) and a 32 MB young one. A worker's default young generation
-    // is smaller, and scavenging more often cost it about 7%; 64 MB held peak RSS at 1M rows about 30 MB higher
-    // than at 100k (the 100k ingest ends before the young generation has grown to it), for no gain: with the
-    // marking trigger of bin/heap.js, 1M rows took 4.92 s at 32 MB against 5.08 s at 48 MB and 64 MB's ~5.2 s
-    // (medians of 4 interleaved runs; peak RSS 217-223 MB against 228-237 and 240-260).
+    // is smaller, and scavenging more often cost it about 7%. 64 MB was no faster and held peak RSS at 1M rows
+    // 25-45 MB higher, which the 100k ingest (over before its young generation has grown) does not reach: on 1M
+    // rows, medians of 3-4 interleaved runs, 32, 48 and 64 MB took 5.11, 5.19 and 5.33 s (peak RSS 210-213,
+    // 207-216 and 242-248 MB). With the marking trigger of bin/heap.js at 80%, 32 MB took 4.91 s and 48 MB
+    // 5.08 s; at the 50% it runs with, 32 MB took 4.92 s.
     resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 32 },
   });
   // An error before run() (a module that fails to load) surfaces when run() is awaited.
