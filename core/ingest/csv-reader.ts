@@ -67,8 +67,8 @@ export interface CsvReader {
   /** The data records in order, in batches; can be iterated once. */
   batches(): AsyncIterable<CsvRecord[]>;
   /**
-   * Stops hashing the bytes read, for a caller that hashes the file another way (the two-thread ingest's worker
-   * hashes the whole file): source.sha256 is then ''.
+   * Stops hashing the bytes read, for a caller that has the file hashed another way (each part of a two-thread
+   * ingest: a thread of its own hashes the whole file): source.sha256 is then ''.
    */
   stopHashing(): void;
   /** Bytes, SHA-256 and error counts; resolves once batches() is exhausted. */
@@ -99,11 +99,6 @@ export interface OpenCsvOptions {
    * can be read again. Without it every offset is -1. @default true
    */
   locate?: boolean;
-  /**
-   * Whether to hash the bytes read (CsvSource.sha256). Off for a part of a file whose whole is hashed another way
-   * (the two-thread ingest's worker): sha256 is then ''. @default true
-   */
-  hash?: boolean;
 }
 
 const DEFAULT_SNIFF_BYTES = 64 * 1024;
@@ -502,7 +497,7 @@ export async function openCsv(input: Readable, options: OpenCsvOptions = {}): Pr
   const onBytes = options.onBytes;
   const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   const hash = createHash('sha256');
-  let hashing = options.hash !== false;
+  let hashing = true;
   let bytes = 0;
   let eof = false;
 

@@ -34,7 +34,6 @@ async function run(job: PartJob): Promise<void> {
     encoding: job.encoding,
     delimiter: job.delimiter,
     lineBreak: job.lineBreak,
-    hash: false,
   });
   for await (const _ of headerOnly.batches());
   const headerSource = await headerOnly.done();
@@ -43,8 +42,6 @@ async function run(job: PartJob): Promise<void> {
     encoding: job.encoding,
     delimiter: job.delimiter,
     lineBreak: job.lineBreak,
-    // The first thread has the whole file hashed on a thread of its own (hashFile in parallel.ts).
-    hash: false,
     firstRowNumber: job.firstRowNumber,
     // After the header's bytes come the part's: offsets are the file's.
     shift: { from: job.headerEnd, to: job.start },
@@ -52,6 +49,8 @@ async function run(job: PartJob): Promise<void> {
       bytes = read;
     },
   });
+  // The first thread has the whole file hashed on a thread of its own (hashFile in parallel.ts).
+  reader.stopHashing();
   const result = await readPart({
     reader,
     survey: getSurvey(job.survey),
