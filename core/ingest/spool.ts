@@ -315,11 +315,8 @@ class RawBuilder {
   }
 
   private grow(need: number): void {
-    let size = this.bytes.length * 2;
-    while (size < need) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.bytes.copy(next);
-    this.bytes = next;
+    const grown = growBytes(this.bytes, this.bytes.length, need);
+    this.bytes = Buffer.from(grown.buffer, grown.byteOffset, grown.length);
   }
 
   size(rows: number): number {
@@ -327,12 +324,8 @@ class RawBuilder {
   }
 
   writeTo(out: Uint8Array, at: number, rows: number): number {
-    out.set(new Uint8Array(this.rowNumbers.buffer, 0, rows * 4), at);
-    at += pad8(rows * 4);
-    out.set(new Uint8Array(this.offsets.buffer, 0, (rows + 1) * 4), at);
-    at += pad8((rows + 1) * 4);
-    out.set(this.bytes.subarray(0, this.offsets[rows] as number), at);
-    return at + pad8(this.offsets[rows] as number);
+    const p = section(out, section(out, at, this.rowNumbers, rows * 4), this.offsets, (rows + 1) * 4);
+    return section(out, p, this.bytes, this.offsets[rows] as number);
   }
 }
 
