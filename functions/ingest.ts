@@ -30,7 +30,6 @@ export function createIngestHandler(deps: IngestDeps) {
             survey: object.survey,
             wave: object.wave,
             sourceFile: object.key,
-            inputBytes: object.bytes,
             orgKey: deps.orgKey,
             afterCommit: deps.afterCommit,
           });

@@ -58,4 +58,3 @@ export {
   WaveRangeError,
 } from './survey-definition.ts';
 export { getSurvey, SURVEYS, UnknownSurveyError } from './surveys/index.ts';
-export { compileFieldsCheck, compileRecordCheck, type RecordCheck } from './validate.ts';

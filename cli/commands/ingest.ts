@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { ingestWave } from '../../core/ingest/ingest.ts';
 import { LOCAL_DEFAULT_ORG_KEY } from '../../core/ingest/org-id.ts';
@@ -25,11 +26,10 @@ export const command: Command = {
     let bytesRead = 0;
     const result = await ingestWave({
       storage,
-      path: file,
+      input: createReadStream(file),
       survey: survey.id,
       wave,
       sourceFile: basename(file),
-      inputBytes: size,
       orgKey: orgKey ?? LOCAL_DEFAULT_ORG_KEY,
       onProgress: ({ bytes, rows }) => {
         if (bytes >= 0) bytesRead = bytes;
@@ -42,8 +42,7 @@ export const command: Command = {
       );
       return 0;
     }
-    const threads = result.threads === 2 ? ', read by two threads' : '';
-    process.stdout.write(`ingested ${basename(file)} (${formatBytes(size)}) as ${survey.id} wave ${wave}${threads}\n`);
+    process.stdout.write(`ingested ${basename(file)} (${formatBytes(size)}) as ${survey.id} wave ${wave}\n`);
     printSummary(result.report);
     process.stdout.write(
       `\n  curated   ${storage.location}/${result.pointer.files[0]}\n  report    ${storage.location}/${result.reportKey}\n  rejected  ${storage.location}/${result.rejectedKey}\n`,

@@ -1,32 +1,26 @@
+// One ingest of one survey wave, top to bottom:
+//   1. read the file (read-csv.ts): hash, detect encoding and delimiter, records, cells;
+//   2. match the header (headers.ts) and judge every record (normalise.ts): blank, rejected or valid;
+//   3. rejected rows go to rejected.csv at once; valid rows wait on disk (curated.ts);
+//   4. DuckDB applies the duplicate rule and writes the curated Parquet; the losers join rejected.csv;
+//   5. the new version is committed (core/lake.ts), then the report and rejected.csv are written.
+// Whole-file problems throw IngestError (or CsvError, HeaderError) before anything is written to the lake.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { closeSync, createReadStream, createWriteStream, openSync, readSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import iconv from 'iconv-lite';
-import { checkWave, getSurvey, type Report, ReportSchema, type SurveyDefinition } from '../../schemas/index.ts';
+import type { Readable } from 'node:stream';
+import { checkWave, getSurvey, type Report, ReportSchema } from '../../schemas/index.ts';
 import { commitWave, curatedWavePrefix, readWavePointer, reportsPrefix, type WavePointer } from '../lake.ts';
-import { ParquetWriter } from '../parquet/index.ts';
 import type { Storage } from '../storage/storage.ts';
-import { type CsvReader, type CsvSource, openCsv, parseRecordText } from './csv-reader.ts';
-import { DuplicateTracker } from './dedupe.ts';
-import { type HeaderMatch, matchHeaders } from './headers.ts';
-import type { RowIssue } from './issues.ts';
-import {
-  type FileHash,
-  fileRange,
-  hashFile,
-  OFFER_WIDTH,
-  type PartWorker,
-  partJob,
-  startPartWorker,
-} from './parallel.ts';
-import { COLUMNS, type IssueList, type PartResult, readPart, rejectedLine, TextSink } from './pass-one.ts';
-import { type FileSplit, findSplit } from './split.ts';
-import { readSpool } from './spool.ts';
+import { ValidRows } from './curated.ts';
+import { matchHeaders } from './headers.ts';
+import { capText, type RowIssue } from './issues.ts';
+import { createNormaliser } from './normalise.ts';
+import { openCsv, parseRecordText } from './read-csv.ts';
+import { csvLine } from './rejected-csv.ts';
 
 /** Progress of an ingest, for a progress bar. */
 export interface IngestProgress {
@@ -37,17 +31,8 @@ export interface IngestProgress {
 /** What one ingest needs: plain, typed arguments (no environment, no command line). */
 export interface IngestOptions {
   readonly storage: Storage;
-  /** The raw file as a byte stream; or give `path`. */
-  readonly input?: Readable;
-  /**
-   * The raw file's path, when it is a local file: then a large file is read by two threads, each from its own
-   * half, with the same result. Give `input` or `path`, not both.
-   */
-  readonly path?: string;
-  /** Whether a large local file may be read by two threads. Default true. */
-  readonly parallel?: boolean;
-  /** The file size from which two threads are used. Default 64 MiB. */
-  readonly parallelMinBytes?: number;
+  /** The raw file as a byte stream. */
+  readonly input: Readable;
   readonly survey: string;
   readonly wave: number;
   /** The uploaded object's key or the file name: recorded in source_file and the report. */
@@ -58,11 +43,9 @@ export interface IngestOptions {
   readonly now?: Date;
   /** How many errors and how many warnings the report lists before it says the list was capped. Default 1000. */
   readonly maxListedIssues?: number;
-  /** Where the spool goes. Default: the OS temp directory. */
+  /** Where the work files go (removed at the end). Default: the OS temp directory. */
   readonly tempDir?: string;
-  /** The input's size in bytes, when known: sizes the duplicate table up front. */
-  readonly inputBytes?: number;
-  /** Called as bytes are read and rows are processed. */
+  /** Called as bytes are read and rows are judged. */
   readonly onProgress?: (progress: IngestProgress) => void;
   /** Called after the wave's pointer is committed (the cloud switches the Glue partition here). */
   readonly afterCommit?: (pointer: WavePointer) => Promise<void>;
@@ -76,8 +59,6 @@ export interface IngestResult {
   readonly pointer: WavePointer;
   readonly reportKey: string;
   readonly rejectedKey: string;
-  /** How many threads read the file: 2 when a large local file was cut in two, else 1. */
-  readonly threads: number;
 }
 
 /** A whole-file problem: nothing was written to the lake. */
@@ -89,265 +70,54 @@ export class IngestError extends Error {
   }
 }
 
-/**
- * From this size, a local file is read by two threads. The worker's start (its own TypeScript and modules) costs
- * about 0.4 s and 80 MB: on a 27 MB wave two threads were slower than one (1.65 s against 1.26 s), on 80 MB about
- * even, on 266 MB a quarter faster.
- */
-const PARALLEL_MIN_BYTES = 64 * 1024 * 1024;
-
-/**
- * The share of the file this thread reads when two do. The worker starts a little later (it loads its modules)
- * but this thread also takes the worker's rows into the duplicate rule: on 1M rows, 0.47 and 0.51 were both
- * slower than half. Once both parts are read, a small thread hashes the whole file while this one writes the
- * Parquet.
- */
-const FIRST_PART_SHARE = 0.5;
-
-/** What pass one produced, whichever way the file was read. */
-interface PassOne {
-  readonly header: HeaderMatch;
-  readonly source: CsvSource;
-  readonly counts: { rows: number; blank: number; invalid: number; valid: number };
-  readonly warnings: IssueList;
-  readonly errors: IssueList;
-  readonly dedupe: DuplicateTracker;
-  /** The spools in file order, each with the spool index of its first row. */
-  readonly spools: readonly { readonly path: string; readonly base: number }[];
-  readonly rejectedPath: string;
-  readonly headerLength: number;
-  readonly threads: number;
-  /**
-   * The file's SHA-256: known at once when one thread read the file (source.sha256); with two, a thread of its
-   * own hashes the file while this thread writes the Parquet, and source.sha256 is not the file's.
-   */
-  readonly sha256: Promise<string>;
-  /** Stops the hashing thread, if any; call once the SHA-256 is in (or on failure). */
-  release(): Promise<void>;
-}
-
-/** Progress of pass one, from however many threads read the file. */
-class Progress {
-  private bytes = [0, 0];
-  private rows = [0, 0];
-  constructor(private readonly report: ((progress: IngestProgress) => void) | undefined) {}
-  set(part: number, bytes: number, rows: number): void {
-    if (bytes >= 0) this.bytes[part] = bytes;
-    if (rows >= 0) this.rows[part] = rows;
-    this.report?.({ bytes: this.bytes[0]! + this.bytes[1]!, rows: this.rows[0]! + this.rows[1]! });
-  }
-}
-
-/** The shared fields of a pass-one part. */
-function partBase(options: IngestOptions, survey: SurveyDefinition, temp: string, ingestedAt: number) {
-  return {
-    survey,
-    wave: options.wave,
-    orgKey: options.orgKey,
-    sourceFile: options.sourceFile,
-    ingestedAt,
-    temp,
-    maxListedIssues: options.maxListedIssues ?? 1000,
-  };
-}
-
-/** A duplicate tracker sized for the input. */
-function newTracker(options: IngestOptions, temp: string): DuplicateTracker {
-  // About 200 bytes a row is the low end of real exports, so this over- rather than under-estimates.
-  return new DuplicateTracker({ dir: temp, expectedRows: Math.ceil((options.inputBytes ?? 0) / 200) });
-}
-
-/** Pass one over the file's first part (or all of it) on this thread, its rows offered to `dedupe` directly. */
-function readFirstPart(
-  options: IngestOptions,
-  reader: CsvReader,
-  dedupe: DuplicateTracker,
-  progress: Progress,
-  temp: string,
-  ingestedAt: number,
-): Promise<PartResult> {
-  return readPart({
-    ...partBase(options, getSurvey(options.survey), temp, ingestedAt),
-    reader,
-    name: 'part0',
-    rejectedHeader: true,
-    spoolBase: 0,
-    // A file (not a stream) can be read again in pass two: its rows keep their place in it, not their text.
-    ranges: options.path !== undefined,
-    offer: (orgId, submittedAt, spoolIndex, rowNumber) => dedupe.offer(orgId, submittedAt, spoolIndex, rowNumber),
-    onBatch: (rows) => progress.set(0, -1, rows),
-  });
-}
-
-/** Pass one on this thread, over the whole file. */
-async function readOnOneThread(
-  options: IngestOptions,
-  reader: CsvReader,
-  progress: Progress,
-  temp: string,
-  ingestedAt: number,
-): Promise<PassOne> {
-  const dedupe = newTracker(options, temp);
-  const part = await readFirstPart(options, reader, dedupe, progress, temp, ingestedAt);
-  if (part.counts.rows === 0) {
-    throw new IngestError('ingest: the file has a header but no data rows; nothing was ingested');
-  }
-  const source = await reader.done();
-  return onePart(part, source, dedupe, reader);
-}
-
-function onePart(part: PartResult, source: CsvSource, dedupe: DuplicateTracker, reader: CsvReader): PassOne {
-  return {
-    header: part.header,
-    headerLength: reader.header.length,
-    source,
-    counts: part.counts,
-    warnings: part.warnings,
-    errors: part.errors,
-    dedupe,
-    spools: [{ path: part.spoolPath, base: 0 }],
-    rejectedPath: part.rejectedPath,
-    threads: 1,
-    sha256: Promise.resolve(source.sha256),
-    release: () => Promise.resolve(),
-  };
-}
-
-/**
- * Pass one on two threads: this one reads [0, split.at), a worker [split.at, end). Returns undefined when the two
- * parts disagree with the cut (the first part's reader did not end with exactly the records the scan counted):
- * the caller then reads the file on one thread.
- */
-async function readOnTwoThreads(
-  options: IngestOptions & { readonly path: string },
-  worker: PartWorker,
-  reader: CsvReader,
-  split: FileSplit,
-  size: number,
-  progress: Progress,
-  temp: string,
-  ingestedAt: number,
-): Promise<PassOne | undefined> {
-  const survey = getSurvey(options.survey);
-  const dedupe = newTracker(options, temp);
-  const base = partBase(options, survey, temp, ingestedAt);
-  const job = partJob(options.path, size, split, reader, { ...base, survey: survey.id });
-  const done = worker.run(job, (message) => {
-    if (message.type === 'offers') {
-      const offers = message.offers;
-      for (let k = 0; k < message.count; k++) {
-        const at = k * OFFER_WIDTH;
-        const submitted = offers[at + 2]!;
-        dedupe.offerParsed(
-          offers[at]!,
-          offers[at + 1]!,
-          Number.isNaN(submitted) ? null : submitted,
-          offers[at + 3]!,
-          offers[at + 4]!,
-        );
-      }
-    } else if (message.type === 'progress') {
-      progress.set(1, message.bytes, message.rows);
+/** Keeps the first `cap` issues and counts them all. */
+class IssueList {
+  readonly listed: RowIssue[] = [];
+  total = 0;
+  constructor(private readonly cap: number) {}
+  add(issue: RowIssue): void {
+    this.total++;
+    if (this.listed.length < this.cap) {
+      this.listed.push(issue.cell === undefined ? issue : { ...issue, cell: capText(issue.cell) });
     }
-  });
-  let hash: FileHash | undefined;
-  try {
-    const first = await readFirstPart(options, reader, dedupe, progress, temp, ingestedAt);
-    const firstSource = await reader.done();
-    if (first.counts.rows !== split.recordsBefore - 1) {
-      await worker.terminate();
-      return undefined;
-    }
-    const second = await done;
-    // Its part is read: the worker's heap is freed before pass two, and the file hashed on a small thread.
-    await worker.terminate();
-    const fileHash = hashFile(options.path);
-    hash = fileHash;
-    await pipeline(createReadStream(second.rejectedPath), createWriteStream(first.rejectedPath, { flags: 'a' }));
-    first.warnings.merge(second.warnings);
-    first.errors.merge(second.errors);
-    const counts = {
-      rows: first.counts.rows + second.counts.rows,
-      blank: first.counts.blank + second.counts.blank,
-      invalid: first.counts.invalid + second.counts.invalid,
-      valid: first.counts.valid + second.counts.valid,
-    };
-    return {
-      header: first.header,
-      headerLength: reader.header.length,
-      source: {
-        encoding: reader.encoding,
-        delimiter: reader.delimiter,
-        bytes: size,
-        // Not the file's: a thread of its own hashes the whole file (sha256 below).
-        sha256: '',
-        decodeErrors: firstSource.decodeErrors + second.decodeErrors,
-        parseErrors: (firstSource.parseErrors ?? 0) + second.parseErrors,
-      },
-      counts,
-      warnings: first.warnings,
-      errors: first.errors,
-      dedupe,
-      spools: [
-        { path: first.spoolPath, base: 0 },
-        { path: second.spoolPath, base: job.spoolBase },
-      ],
-      rejectedPath: first.rejectedPath,
-      threads: 2,
-      sha256: fileHash.sha256,
-      release: () => fileHash.stop(),
-    };
-  } catch (error) {
-    await worker.terminate();
-    await hash?.stop();
-    throw error;
   }
 }
 
-/** Pass one: on two threads for a large local file with a clean cut, else on this one. */
-async function readPassOne(options: IngestOptions, temp: string, ingestedAt: number): Promise<PassOne> {
-  const progress = new Progress(options.onProgress);
-  const onBytes = (bytes: number) => progress.set(0, bytes, -1);
-  const { path, input } = options;
-  if ((path === undefined) === (input === undefined)) {
-    throw new Error('ingest: give the file as exactly one of input (a stream) or path, got both or neither');
+/** rejected.csv as it is written: the header's columns, then `_row` and `_errors`. */
+class RejectedRows {
+  private readonly stream: WriteStream;
+  constructor(
+    path: string,
+    private readonly header: readonly string[],
+  ) {
+    this.stream = createWriteStream(path);
+    // A byte-order mark, so that spreadsheets open it as UTF-8.
+    this.stream.write(`\ufeff${csvLine([...header, '_row', '_errors'])}`);
   }
-  if (input !== undefined)
-    // A stream cannot be read again in pass two: its rows keep their text, so there is no need to locate them.
-    return readOnOneThread(options, await openCsv(input, { onBytes, locate: false }), progress, temp, ingestedAt);
-  if (path === undefined) throw new Error('ingest: unreachable: no path and no input');
-  const size = (await stat(path)).size;
-  const twoThreads = options.parallel !== false && size >= (options.parallelMinBytes ?? PARALLEL_MIN_BYTES);
-  // Started first, so that its modules load while this thread opens the file and looks for the cut.
-  const worker = twoThreads ? startPartWorker() : undefined;
-  try {
-    const limit = { end: size, yielded: 0 };
-    const stream = Readable.from(fileRange(path, 0, limit), { highWaterMark: 1 });
-    const reader = await openCsv(stream, { onBytes });
-    if (worker !== undefined && reader.lineBreak === '\n') {
-      // Whole-file refusals (missing or doubled columns) come before the worker is given anything.
-      matchHeaders(reader.header, getSurvey(options.survey));
-      const split = await findSplit(path, reader.delimiter, Math.floor(size * FIRST_PART_SHARE));
-      if (split !== undefined && limit.yielded <= split.at) {
-        limit.end = split.at;
-        // A thread of its own hashes the whole file once both parts are read (see readOnTwoThreads).
-        reader.stopHashing();
-        const args = [{ ...options, path }, worker, reader, split, size, progress, temp, ingestedAt] as const;
-        const passOne = await readOnTwoThreads(...args);
-        if (passOne !== undefined) return passOne;
-        // The parts disagreed with the cut (quoting the scan could not see): read it all again, on one thread.
-        await rm(temp, { recursive: true, force: true });
-        await mkdir(temp, { recursive: true });
-        const whole = Readable.from(fileRange(path, 0, { end: size }), { highWaterMark: 1 });
-        return readOnOneThread(options, await openCsv(whole, { onBytes }), progress, temp, ingestedAt);
-      }
-    }
-    await worker?.terminate();
-    return readOnOneThread(options, reader, progress, temp, ingestedAt);
-  } catch (error) {
-    await worker?.terminate();
-    throw error;
+
+  /** One rejected row: its original cells (padded to the header), its row number and its errors. */
+  add(cells: readonly string[], rowNumber: number, errors: readonly RowIssue[]): Promise<unknown> | undefined {
+    const width = this.header.length;
+    const original = cells.slice(0, width);
+    while (original.length < width) original.push('');
+    let messages = errors.map((error) => error.message).join(' | ');
+    if (cells.length > width) messages += ` | extra cells: ${JSON.stringify(cells.slice(width))}`;
+    return this.stream.write(csvLine([...original, String(rowNumber), messages])) ? undefined : once(this.stream, 'drain');
   }
+
+  async close(): Promise<void> {
+    this.stream.end();
+    await once(this.stream, 'close');
+  }
+
+  destroy(): void {
+    this.stream.destroy();
+  }
+}
+
+/** Whether every cell of a row is empty or white space. */
+function isBlankRow(cells: readonly string[]): boolean {
+  return cells.every((cell) => cell.trim() === '');
 }
 
 /** A sortable, unique version name: the ingest time then a random suffix. */
@@ -369,132 +139,105 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
   checkWave(survey, options.wave);
   const started = performance.now();
   const now = options.now ?? new Date();
-  const ingestedAt = now.getTime();
-  const temp = await mkdtemp(join(options.tempDir ?? tmpdir(), 'survey-ingest-'));
   const reportKey = `${reportsPrefix(survey.id, options.wave)}report.json`;
   const rejectedKey = `${reportsPrefix(survey.id, options.wave)}rejected.csv`;
-  const passOne = await readPassOne(options, temp, ingestedAt).catch(async (error: unknown) => {
-    await rm(temp, { recursive: true, force: true });
-    throw error;
-  });
+  const temp = await mkdtemp(join(options.tempDir ?? tmpdir(), 'survey-ingest-'));
+  let valid: ValidRows | undefined;
+  let rejected: RejectedRows | undefined;
   try {
-    const { header, headerLength, source, counts, warnings, errors, dedupe, spools, rejectedPath, threads } = passOne;
+    // 1-3. Every record, judged once.
+    let bytesRead = 0;
+    const csv = await openCsv(options.input, { onBytes: (bytes) => (bytesRead = bytes) });
+    const header = matchHeaders(csv.header, survey);
+    const normalise = createNormaliser({
+      survey,
+      wave: options.wave,
+      header,
+      headerLength: csv.header.length,
+      orgKey: options.orgKey,
+      sourceFile: options.sourceFile,
+      ingestedAt: now.getTime(),
+    });
+    const maxListed = options.maxListedIssues ?? 1000;
+    const errors = new IssueList(maxListed);
+    const warnings = new IssueList(maxListed);
+    valid = new ValidRows(temp);
+    rejected = new RejectedRows(join(temp, 'rejected.csv'), csv.header);
+    const counts = { rows: 0, blank: 0, invalid: 0 };
+    for await (const batch of csv.records()) {
+      for (const record of batch) {
+        counts.rows++;
+        if (record.quoteError !== undefined) {
+          const issue: RowIssue = {
+            type: 'quote-error',
+            rowNumber: record.rowNumber,
+            cell: record.text,
+            message: `ingest: line ${record.line} has malformed quoting: ${record.quoteError}; the line is rejected as written and reading resumes on the next line (row ${record.rowNumber})`,
+          };
+          counts.invalid++;
+          errors.add(issue);
+          await rejected.add(record.cells, record.rowNumber, [issue]);
+          continue;
+        }
+        if (isBlankRow(record.cells)) {
+          counts.blank++;
+          continue;
+        }
+        const row = normalise(record.cells, record.rowNumber);
+        for (const warning of row.warnings) warnings.add(warning);
+        if (row.record === null) {
+          counts.invalid++;
+          for (const error of row.errors) errors.add(error);
+          const busy = rejected.add(record.cells, record.rowNumber, row.errors);
+          if (busy) await busy;
+          continue;
+        }
+        const busy = valid.add(row.record, record.text);
+        if (busy) await busy;
+      }
+      options.onProgress?.({ bytes: bytesRead, rows: counts.rows });
+    }
+    if (counts.rows === 0) throw new IngestError('ingest: the file has a header but no data rows; nothing was ingested');
+    await valid.close();
+    const source = csv.summary();
 
+    // A byte-identical file changes nothing.
     const live = await readWavePointer(options.storage, survey.id, options.wave);
-    /** The live wave's result again, when this file is byte for byte the one it came from. */
-    const unchangedResult = async (sha256: string): Promise<IngestResult | undefined> => {
-      if (!live || live.sourceSha256 !== sha256) return undefined;
+    if (live?.sourceSha256 === source.sha256) {
       const text = await options.storage.getText(reportKey);
-      const previous = text ? ReportSchema.parse(JSON.parse(text)) : undefined;
-      if (!previous) return undefined;
-      return {
-        report: { ...previous, unchanged: true },
-        unchanged: true,
-        pointer: live,
-        reportKey,
-        rejectedKey,
-        threads,
-      };
-    };
-    // One thread hashed the file as it read it: an unchanged file goes no further. With two, the hashing thread
-    // is still at work, and the check comes after pass two.
-    if (threads === 1) {
-      const unchanged = await unchangedResult(await passOne.sha256);
-      if (unchanged) return unchanged;
+      if (text !== undefined) {
+        const previous = ReportSchema.parse(JSON.parse(text));
+        return { report: { ...previous, unchanged: true }, unchanged: true, pointer: live, reportKey, rejectedKey };
+      }
     }
 
-    // Pass two: the spool's kept rows → curated Parquet under a new version.
+    // 4. The duplicate rule and the curated Parquet.
     const version = versionName(now);
-    const versionPrefix = `${curatedWavePrefix(survey.id, options.wave)}${version}/`;
-    const parquetKey = `${versionPrefix}part-00000.parquet`;
-    const parquetStream = new PassThrough({ highWaterMark: 1 << 20 });
-    const parquetUpload = options.storage.put(parquetKey, parquetStream, {
-      contentType: 'application/vnd.apache.parquet',
-    });
-    const writer = new ParquetWriter(COLUMNS, async (chunk) => {
-      if (!parquetStream.write(chunk)) await once(parquetStream, 'drain');
-    });
-    const outcome = await dedupe.finish();
-    // Rows that lost to a newer submission of their organisation join rejected.csv, with their raw cells.
-    let losers = '';
-    const onLoser = (spoolIndex: number, rowNumber: number, cells: string[]) => {
-      const loser = outcome.loser(spoolIndex);
-      if (loser === undefined)
-        throw new Error(`ingest: spool row ${spoolIndex} lost, but the duplicate rule has no record of it`);
+    const parquetKey = `${curatedWavePrefix(survey.id, options.wave)}${version}/part-00000.parquet`;
+    const parquetPath = join(temp, 'part-00000.parquet');
+    const rejectedRows = rejected;
+    const kept = await valid.writeParquet(parquetPath, async (loser) => {
       const issue: RowIssue = {
         type: 'duplicate-row',
-        rowNumber,
+        rowNumber: loser.rowNumber,
         fieldName: 'org_id',
         cell: loser.orgId,
-        message: `ingest: row ${rowNumber} is a duplicate submission of organisation ${loser.orgId}; row ${loser.keptRow} is kept (latest submitted_at, then the later row)`,
+        message: `ingest: row ${loser.rowNumber} is a duplicate submission of organisation ${loser.orgId}; row ${loser.keptRow} is kept (latest submitted_at, then the later row)`,
       };
       errors.add(issue);
-      losers += rejectedLine(cells, headerLength, rowNumber, [issue]);
-    };
-    // A large buffer, as pass one's: at the default 16 KiB every flush of losers' lines waited for the disk.
-    const rejectedSink = new TextSink(createWriteStream(rejectedPath, { flags: 'a', highWaterMark: 1 << 20 }));
-    // A losing row's original cells: from its spooled text, or read again from the file where it lies.
-    const parseText = (text: string) => parseRecordText(text, source.delimiter);
-    const file = options.path === undefined ? undefined : openSync(options.path, 'r');
-    const decodeRange =
-      source.encoding === 'windows-1252'
-        ? (bytes: Buffer) => iconv.decode(bytes, 'windows1252')
-        : (bytes: Buffer) => bytes.toString('utf8');
-    const readRange = (offset: number, byteLength: number): string[] => {
-      if (file === undefined)
-        throw new Error('ingest: a row was spooled as a range of a file, but the input is a stream');
-      const bytes = Buffer.allocUnsafe(byteLength);
-      const read = readSync(file, bytes, 0, byteLength, offset);
-      if (read !== byteLength) {
-        throw new Error(
-          `ingest: ${options.path} changed while it was ingested: ${read} of ${byteLength} bytes at ${offset}`,
-        );
-      }
-      return parseText(decodeRange(bytes));
-    };
-    try {
-      for (const spool of spools) {
-        const isLoser = (index: number) => outcome.isLoser(index);
-        for await (const block of readSpool(spool.path, COLUMNS, isLoser, onLoser, spool.base, {
-          parseText,
-          readRange,
-        })) {
-          for (const [start, end] of block.kept) await writer.appendColumns(block.columns, start, end);
-          await rejectedSink.write(losers);
-          losers = '';
-        }
-      }
-      await writer.close();
-      parquetStream.end();
-    } catch (error) {
-      parquetStream.destroy(error as Error);
-      throw error;
-    } finally {
-      if (file !== undefined) closeSync(file);
-      await parquetUpload;
-    }
-    await rejectedSink.close();
-    const sha256 = await passOne.sha256;
-    if (threads > 1) {
-      const unchanged = await unchangedResult(sha256);
-      if (unchanged) {
-        // Nothing of this ingest may stay: its version was never committed, so no reader has seen it.
-        await options.storage.deletePrefix(versionPrefix);
-        return unchanged;
-      }
-    }
-    errors.listed.sort((a, b) => (a.rowNumber ?? 0) - (b.rowNumber ?? 0));
-    const valid = counts.valid - outcome.duplicates;
-    const rejected = counts.invalid + outcome.duplicates;
+      await rejectedRows.add(parseRecordText(loser.text, csv.delimiter, csv.lineBreak), loser.rowNumber, [issue]);
+    });
+    await rejected.close();
+    const duplicates = valid.count - kept;
 
     if (source.decodeErrors > 0) {
       warnings.add({
         type: 'encoding-error',
         rowNumber: null,
-        message: `ingest: ${source.decodeErrors} invalid ${source.encoding} byte sequence(s) were read as the replacement character U+FFFD`,
+        message: `ingest: ${source.decodeErrors} invalid ${csv.encoding} byte sequence(s) were read as the replacement character U+FFFD`,
       });
     }
-
+    errors.listed.sort((a, b) => (a.rowNumber ?? 0) - (b.rowNumber ?? 0));
     if (errors.listed.length < errors.total) {
       warnings.add({
         type: 'report-capped',
@@ -509,34 +252,22 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
         message: `ingest: the report lists the first ${warnings.listed.length} of ${warnings.total} warnings`,
       });
     }
-    const pointer: WavePointer = {
-      survey: survey.id,
-      wave: options.wave,
-      version,
-      files: [parquetKey],
-      sourceSha256: sha256,
-      sourceFile: options.sourceFile,
-      rows: valid,
-      committedAt: now.toISOString(),
-    };
-    await commitWave(options.storage, pointer);
-    await options.afterCommit?.(pointer);
-
+    const rejectedCount = counts.invalid + duplicates;
     const report: Report = ReportSchema.parse({
-      valid: rejected === 0,
+      valid: rejectedCount === 0,
       survey: survey.id,
       wave: options.wave,
       source: {
         file: options.sourceFile,
         bytes: source.bytes,
-        sha256,
-        encoding: source.encoding,
-        delimiter: source.delimiter,
+        sha256: source.sha256,
+        encoding: csv.encoding,
+        delimiter: csv.delimiter,
       },
       stats: {
         rows: counts.rows,
-        valid,
-        rejected,
+        valid: kept,
+        rejected: rejectedCount,
         blank: counts.blank,
         errors: errors.total,
         warnings: warnings.total,
@@ -546,16 +277,31 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
       errors: errors.listed,
       warnings: warnings.listed,
     });
-    if (report.stats.rows !== report.stats.valid + report.stats.rejected + report.stats.blank) {
-      throw new IngestError(`ingest: internal accounting error: ${JSON.stringify(report.stats)}`);
-    }
-    await options.storage.put(rejectedKey, createReadStream(rejectedPath), {
+
+    // 5. Commit, then the report.
+    await options.storage.put(parquetKey, createReadStream(parquetPath), {
+      contentType: 'application/vnd.apache.parquet',
+    });
+    const pointer: WavePointer = {
+      survey: survey.id,
+      wave: options.wave,
+      version,
+      files: [parquetKey],
+      sourceSha256: source.sha256,
+      sourceFile: options.sourceFile,
+      rows: kept,
+      committedAt: now.toISOString(),
+    };
+    await commitWave(options.storage, pointer);
+    await options.afterCommit?.(pointer);
+    await options.storage.put(rejectedKey, createReadStream(join(temp, 'rejected.csv')), {
       contentType: 'text/csv; charset=utf-8',
     });
     await options.storage.put(reportKey, `${JSON.stringify(report, null, 2)}\n`, { contentType: 'application/json' });
-    return { report, unchanged: false, pointer, reportKey, rejectedKey, threads };
+    return { report, unchanged: false, pointer, reportKey, rejectedKey };
   } finally {
-    await passOne.release();
+    valid?.destroy();
+    rejected?.destroy();
     await rm(temp, { recursive: true, force: true });
   }
 }

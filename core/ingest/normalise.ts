@@ -9,7 +9,6 @@ import {
   CanonicalRecordSchema,
   CODE_LISTS,
   type CodeList,
-  compileRecordCheck,
   type FieldMeta,
   fieldMeta,
   type SurveyDefinition,
@@ -25,6 +24,7 @@ import {
 import type { HeaderMatch } from './headers.ts';
 import type { RowIssue } from './issues.ts';
 import { orgId } from './org-id.ts';
+import { quoteCell } from './issues.ts';
 
 /** What createNormaliser needs to know about the file being ingested. */
 export interface NormaliserContext {
@@ -53,8 +53,7 @@ export type Normaliser = (cells: readonly string[], rowNumber: number) => Normal
 
 /** What one canonical field needs for parsing and for messages, derived from the schema once. */
 interface FieldPlan {
-  readonly name: string;
-  readonly slot: number;
+  readonly name: FieldName;
   /** Not nullable in the schema: blank or unreadable rejects the row. */
   readonly required: boolean;
   /** "a whole number >= 0", for messages. */
@@ -73,28 +72,11 @@ const SHAPE = CanonicalRecordSchema.shape;
 type FieldName = keyof typeof SHAPE;
 /** The canonical field names in CODEBOOK order (then survey, wave): the order of every record's keys. */
 const FIELD_NAMES = Object.keys(SHAPE) as FieldName[];
-const SLOT = new Map<string, number>(FIELD_NAMES.map((name, slot) => [name, slot]));
-
-/**
- * Builds a record from its values in slot order. Generated from the schema's field names once, because an
- * object literal of a fixed shape is about ten times cheaper per row than thirty keyed stores; the names are
- * the schema's own keys, quoted with JSON.stringify, so nothing from a data file ever reaches the source.
- */
-const buildRecord = new Function(
-  'v',
-  `return {${FIELD_NAMES.map((name, slot) => `${JSON.stringify(name)}: v[${slot}]`).join(', ')}};`,
-) as (values: readonly unknown[]) => Record<string, unknown>;
-
-function slotOf(name: FieldName): number {
-  return SLOT.get(name)!;
-}
 
 const INT32_MAX = 2_147_483_647;
 
-/** The issues of a row that has none: shared, and frozen so that nothing can add to it by mistake. */
-const NO_ISSUES = Object.freeze([]) as unknown as RowIssue[];
-/** CanonicalRecordSchema's accept check, compiled from it (schemas/validate.ts). */
-const accepts = compileRecordCheck();
+/** A cell's text as it is read: without leading and trailing white space. */
+const trimCell = (cell: string) => cell.trim();
 
 /** What a field expects, in words, from its kind and its schema bounds: "a number from 0 to 100". */
 function expectation(schema: z.ZodType, meta: FieldMeta, codes: CodeList | undefined): string {
@@ -152,19 +134,6 @@ function parserFor(meta: FieldMeta, survey: SurveyDefinition, codes: CodeList | 
   }
 }
 
-/**
- * A cell without its leading and trailing white space, exactly as String.prototype.trim gives it. Most cells
- * start and end with a visible ASCII character, and are returned as they are: the builtin, called for every cell
- * of a million rows, cost about 3% of pass one.
- */
-export function trimCell(cell: string): string {
-  const last = cell.length - 1;
-  if (last < 0) return cell;
-  const first = cell.charCodeAt(0);
-  const end = cell.charCodeAt(last);
-  return first > 0x20 && first < 0x7f && end > 0x20 && end < 0x7f ? cell : cell.trim();
-}
-
 /** Plans every canonical field for one survey. */
 function planFields(survey: SurveyDefinition): Map<string, FieldPlan> {
   const plans = new Map<string, FieldPlan>();
@@ -176,7 +145,6 @@ function planFields(survey: SurveyDefinition): Map<string, FieldPlan> {
       meta.codes === undefined ? undefined : meta.codes === 'region' ? survey.regions : CODE_LISTS[meta.codes];
     plans.set(name, {
       name,
-      slot: slotOf(name),
       required: !(schema instanceof z.ZodNullable),
       expected: expectation(schema, meta, codes),
       parse: parserFor(meta, survey, codes),
@@ -206,19 +174,19 @@ function refinementText(message: string, field: string): string {
 export function createNormaliser(ctx: NormaliserContext): Normaliser {
   const { survey, header, headerLength } = ctx;
   const plans = planFields(survey);
-  const fieldCount = FIELD_NAMES.length;
-
-  // Constant fields are filled in the template once; every row starts from a copy of it. Array.from, not
-  // new Array(n), so the array is packed and its copies are read without hole checks.
-  const template: unknown[] = Array.from({ length: fieldCount }, () => null);
-  template[slotOf('country')] = survey.country;
-  template[slotOf('currency')] = survey.currency;
-  template[slotOf('source_file')] = ctx.sourceFile;
-  template[slotOf('ingested_at')] = ctx.ingestedAt;
-  template[slotOf('survey')] = survey.id;
-  template[slotOf('wave')] = ctx.wave;
+  // Every row's record starts as a copy of this: every field null but those the file fixes.
+  const template: Record<string, unknown> = Object.fromEntries(FIELD_NAMES.map((name) => [name, null]));
+  Object.assign(template, {
+    country: survey.country,
+    currency: survey.currency,
+    source_file: ctx.sourceFile,
+    ingested_at: ctx.ingestedAt,
+    survey: survey.id,
+    wave: ctx.wave,
+  });
 
   const columns: ColumnPlan[] = [];
+  const columnOf = new Map<string, number>();
   let idColumn = -1;
   let registrationColumn = -1;
   let nameColumn = -1;
@@ -232,30 +200,21 @@ export function createNormaliser(ctx: NormaliserContext): Normaliser {
     else {
       const plan = plans.get(field);
       // Contact fields have no canonical field: they are dropped unread.
-      if (plan !== undefined) columns.push({ index, field: plan });
+      if (plan !== undefined) {
+        columns.push({ index, field: plan });
+        columnOf.set(plan.name, index);
+      }
     }
   });
-  const columnOfSlot: number[] = new Array(fieldCount).fill(-1);
-  for (const column of columns) columnOfSlot[column.field.slot] = column.index;
-  columnOfSlot[slotOf('response_id')] = idColumn;
-
-  const responseSlot = slotOf('response_id');
-  const orgSlot = slotOf('org_id');
-  const rowSlot = slotOf('source_row');
-  // Reused per row (the normaliser is synchronous): which slots already have an error, and the values in slot
-  // order (copied into a fresh record by buildRecord, so the array itself never escapes).
-  const flagged = new Uint8Array(fieldCount);
-  const values = template.slice();
+  columnOf.set('response_id', idColumn);
 
   return (cells, rowNumber) => {
-    // Most rows have no issue at all: these stay the shared empty arrays until one is found.
-    let errors = NO_ISSUES;
-    let warnings = NO_ISSUES;
-    for (let slot = 0; slot < fieldCount; slot++) values[slot] = template[slot];
-    flagged.fill(0);
+    const errors: RowIssue[] = [];
+    const warnings: RowIssue[] = [];
+    // Fields with an error already: zod's issues on them would say the same thing again.
+    const flagged: string[] = [];
     const count = cells.length;
     if (count > headerLength) {
-      errors = [];
       errors.push({
         type: 'extra-cell',
         rowNumber,
@@ -263,7 +222,6 @@ export function createNormaliser(ctx: NormaliserContext): Normaliser {
         message: `ingest: row has ${count} cells but the header has ${headerLength}; expected at most ${headerLength} (row ${rowNumber})`,
       });
     } else if (count < headerLength) {
-      errors = [];
       errors.push({
         type: 'missing-cell',
         rowNumber,
@@ -271,64 +229,58 @@ export function createNormaliser(ctx: NormaliserContext): Normaliser {
       });
     }
 
+    const record = { ...template };
     for (const { index, field } of columns) {
       if (index >= count) {
-        // Covered by the missing-cell error: do not report the same gap again as a blank required value.
-        flagged[field.slot] = 1;
+        // Covered by the missing-cell error: the same gap is not reported again as a blank required value.
+        flagged.push(field.name);
         continue;
       }
       const cell = trimCell(cells[index]!);
       const value = field.parse(cell);
       if (value === undefined) {
-        flagged[field.slot] = 1;
-        const issue: RowIssue = {
-          type: 'type-error',
-          rowNumber,
-          fieldName: field.name,
-          cell,
-          message: field.required
-            ? `ingest: column "${field.name}" must be ${field.expected}, got ${JSON.stringify(cell)} (row ${rowNumber})`
-            : `ingest: column "${field.name}" must be ${field.expected}, got ${JSON.stringify(cell)} (row ${rowNumber}); it was set to null`,
-        };
-        if (field.required) {
-          if (errors === NO_ISSUES) errors = [];
-          errors.push(issue);
-        } else {
-          if (warnings === NO_ISSUES) warnings = [];
-          warnings.push(issue);
+        flagged.push(field.name);
+        const message = `ingest: column "${field.name}" must be ${field.expected}, got ${quoteCell(cell)} (row ${rowNumber})`;
+        if (field.required) errors.push({ type: 'type-error', rowNumber, fieldName: field.name, cell, message });
+        else {
+          warnings.push({
+            type: 'type-error',
+            rowNumber,
+            fieldName: field.name,
+            cell,
+            message: `${message}; it was set to null`,
+          });
         }
       } else if (value === null) {
         if (field.required) {
-          flagged[field.slot] = 1;
-          if (errors === NO_ISSUES) errors = [];
+          flagged.push(field.name);
           errors.push({
             type: 'constraint-error',
             rowNumber,
             fieldName: field.name,
             cell,
-            message: `ingest: column "${field.name}" is required and must be ${field.expected}, got ${cell === '' ? 'a blank cell' : `${JSON.stringify(cell)}, which means not known`} (row ${rowNumber})`,
+            message: `ingest: column "${field.name}" is required and must be ${field.expected}, got ${cell === '' ? 'a blank cell' : `${quoteCell(cell)}, which means not known`} (row ${rowNumber})`,
           });
         }
       } else {
-        values[field.slot] = value;
+        record[field.name] = value;
       }
     }
 
     // The respondent id, or when the file has none (or this row's is blank) a digest of the raw row: the cells
     // exactly as read, joined by the unit separator U+001F, which cannot occur in a cell of a text file.
     const id = idColumn >= 0 && idColumn < count ? trimCell(cells[idColumn]!) : '';
-    values[responseSlot] =
-      id !== '' ? id : createHash('sha256').update(cells.join('\u001f')).digest('hex').slice(0, 16);
+    record.response_id = id !== '' ? id : createHash('sha256').update(cells.join('\u001f')).digest('hex').slice(0, 16);
 
+    const identity = (column: number) => (column >= 0 ? trimCell(cells[column] ?? '') : null);
     const org = orgId(ctx.orgKey, {
-      registrationNumber: registrationColumn >= 0 ? trimCell(cells[registrationColumn] ?? '') : null,
-      orgName: nameColumn >= 0 ? trimCell(cells[nameColumn] ?? '') : null,
-      postcode: postcodeColumn >= 0 ? trimCell(cells[postcodeColumn] ?? '') : null,
+      registrationNumber: identity(registrationColumn),
+      orgName: identity(nameColumn),
+      postcode: identity(postcodeColumn),
     });
     if (org === null) {
-      flagged[orgSlot] = 1;
+      flagged.push('org_id');
       // No cell: identity values are never echoed into reports.
-      if (errors === NO_ISSUES) errors = [];
       errors.push({
         type: 'constraint-error',
         rowNumber,
@@ -336,34 +288,30 @@ export function createNormaliser(ctx: NormaliserContext): Normaliser {
         message: `ingest: column "org_id" cannot be derived: the row must have a registration number or an organisation name, got neither (row ${rowNumber})`,
       });
     }
-    values[orgSlot] = org;
-    values[rowSlot] = rowNumber;
+    record.org_id = org;
+    record.source_row = rowNumber;
 
-    const record = buildRecord(values);
-
-    // zod's own issues only for a record the compiled check (same rules, no allocation) does not accept.
-    const result = accepts(record) ? undefined : CanonicalRecordSchema.safeParse(record);
-    if (result !== undefined && !result.success) {
+    // The schema is the judge of ranges and cross-field rules.
+    const result = CanonicalRecordSchema.safeParse(record);
+    if (!result.success) {
       for (const issue of result.error.issues) {
         const name = String(issue.path[0] ?? '');
-        const slot = SLOT.get(name);
-        if (slot !== undefined && flagged[slot] === 1) continue;
-        if (slot !== undefined) flagged[slot] = 1;
-        const column = slot === undefined ? -1 : columnOfSlot[slot]!;
-        const cell = column >= 0 && column < count ? cells[column]!.trim() : String(record[name]);
+        if (flagged.includes(name)) continue;
+        flagged.push(name);
+        const column = columnOf.get(name) ?? -1;
+        const cell = column >= 0 && column < count ? trimCell(cells[column]!) : String(record[name]);
         const plan = plans.get(name);
         const what =
           issue.code === 'custom' ? refinementText(issue.message, name) : `must be ${plan?.expected ?? 'valid'}`;
-        if (errors === NO_ISSUES) errors = [];
         errors.push({
           type: issue.code === 'invalid_type' || issue.code === 'invalid_value' ? 'type-error' : 'constraint-error',
           rowNumber,
           fieldName: name,
           cell,
-          message: `ingest: column "${name}" ${what}, got ${JSON.stringify(cell)} (row ${rowNumber})`,
+          message: `ingest: column "${name}" ${what}, got ${quoteCell(cell)} (row ${rowNumber})`,
         });
       }
     }
-    return { record: errors.length === 0 ? (record as CanonicalRecord) : null, errors, warnings };
+    return { record: errors.length === 0 ? (result.data as CanonicalRecord) : null, errors, warnings };
   };
 }
