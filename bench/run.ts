@@ -1,5 +1,6 @@
 // npm run bench — figures, not tests. Quote them as ratios against the baselines measured in the same run.
-//   ingest:     100k and 1M-row uk-se waves: throughput and peak RSS, beside papaparse alone and DuckDB's COPY
+//   ingest:     100k and 1M-row uk-se waves: throughput, peak RSS and Parquet size, beside papaparse alone (the
+//               baseline) and DuckDB's own CSV-to-Parquet COPY
 //   queries:    each saved query's median latency (5 warm runs) on DuckDB over the 1M-row wave
 //   disclosure: suppress + verify a 200 × 12 table with totals (median of 5)
 //   bundles:    each Lambda bundle's size and cold import time (median of 5)
@@ -9,8 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildFile } from '../bin/build-worker.js';
-import { INGEST_NODE_FLAGS } from '../bin/heap.js';
+import { build } from 'esbuild';
 import { generateWave } from '../core/generate/index.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -36,25 +36,25 @@ function median(measured: Measured[]): Measured {
   return { ...middle, maxRssMB: Math.max(...measured.map((m) => m.maxRssMB)) };
 }
 
-/**
- * The children run as `survey` does: bundled (as `npm ci` bundles the command line), not through tsx, whose
- * compiler would add its own start-up and memory to every figure. Built afresh, so it is never stale.
- */
-const childBundle = await buildFile('bench/child.ts', join(root, 'dist', 'bench', 'child.mjs'));
+/** The children run bundled, not through tsx, whose compiler would add its own start-up and memory to every figure. */
+const childBundle = join(root, '.bench', 'child.mjs');
+await build({
+  entryPoints: [join(root, 'bench', 'child.ts')],
+  outfile: childBundle,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  external: ['@duckdb/*'],
+  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  logLevel: 'error',
+});
 
-/** Runs one measurement in a fresh process; an ingest gets the Node flags that `survey ingest` runs with. */
+/** Runs one measurement in a fresh process, with Node's defaults, as `survey` runs. */
 function child(mode: string, ...args: string[]): Measured {
-  return childWith({}, mode, ...args);
-}
-
-/** child() with extra environment variables (BENCH_PARALLEL=0: the ingest reads on one thread). */
-function childWith(extraEnv: Record<string, string>, mode: string, ...args: string[]): Measured {
-  // An ingest runs with the flags that `survey ingest` gives itself (bin/heap.js).
-  const flags = mode === 'ingest' ? [...INGEST_NODE_FLAGS] : [];
-  const output = execFileSync(process.execPath, [...flags, childBundle, mode, ...args], {
+  const output = execFileSync(process.execPath, [childBundle, mode, ...args], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
-    env: { ...process.env, NODE_NO_WARNINGS: '1', ...extraEnv },
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
   });
   return JSON.parse(output.trim().split('\n').pop() ?? '{}') as Measured;
 }
@@ -72,56 +72,46 @@ try {
         'was); start-up: that loading, apart; the last column compares start-up included.\n',
     );
     console.log(
-      '| rows | file MB | what | seconds | start-up s | MB/s | rows/s | peak RSS MB | vs papaparse | with start-up |',
+      '| rows | file MB | what | seconds | start-up s | MB/s | rows/s | peak RSS MB | throughput vs papaparse | with start-up |',
     );
     console.log('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
     const peaks: Record<number, number> = {};
-    const onePeaks: Record<number, number> = {};
-    const twoPeaks: Record<number, number> = {};
     for (const rows of sizes) {
       const file = join(work, `uk-se-${rows}.csv`);
       await generateWave({ survey: 'uk-se', wave: 2023, rows, seed: 7, keepRecords: false }, file);
-      const mb = (await stat(file)).size / 1e6;
+      const bytes = (await stat(file)).size;
+      const mb = bytes / 1e6;
       const lake = join(work, `lake-${rows}`);
-      const measured: Record<'papa' | 'auto' | 'one' | 'two', Measured[]> = { papa: [], auto: [], one: [], two: [] };
+      const measured: Record<'papa' | 'ingest', Measured[]> = { papa: [], ingest: [] };
       for (let run = 0; run < runs; run++) {
         measured.papa.push(child('papaparse', file));
-        for (const [mode, env] of [
-          ['auto', {}],
-          ['one', { BENCH_PARALLEL: '0' }],
-          ['two', { BENCH_PARALLEL: '1' }],
-        ] as const) {
-          await rm(lake, { recursive: true, force: true });
-          measured[mode].push(childWith(env, 'ingest', file, lake));
-        }
+        await rm(lake, { recursive: true, force: true });
+        measured.ingest.push(child('ingest', file, lake));
       }
       const papa = median(measured.papa);
       const duck = child('duckdb', file, join(work, `duck-${rows}.parquet`));
-      const ingest = median(measured.auto);
-      const oneThread = median(measured.one);
-      const twoThreads = median(measured.two);
+      const ingest = median(measured.ingest);
       largestLake = lake;
       peaks[rows] = ingest.maxRssMB;
-      onePeaks[rows] = oneThread.maxRssMB;
-      twoPeaks[rows] = twoThreads.maxRssMB;
       for (const [what, m] of [
-        ['papaparse alone (floor)', papa],
-        ['DuckDB COPY, 1 thread (ceiling)', duck],
-        [`survey ingest, as it chooses (${ingest.threads === 2 ? 'two threads' : 'one thread'})`, ingest],
-        ['survey ingest, one thread', oneThread],
-        ['survey ingest, two threads', twoThreads],
+        ['papaparse alone (baseline)', papa],
+        ['DuckDB COPY, 1 thread (native)', duck],
+        ['survey ingest', ingest],
       ] as const) {
         console.log(
-          `| ${rows.toLocaleString('en-GB')} | ${fmt(mb)} | ${what} | ${fmt(m.seconds, 2)} | ${fmt(m.importSeconds, 2)} | ${fmt(mb / m.seconds)} | ${Math.round(rows / m.seconds).toLocaleString('en-GB')} | ${fmt(m.maxRssMB, 0)} | ${fmt((papa.seconds / m.seconds) * 100, 0)}% | ${fmt(((papa.seconds + papa.importSeconds) / (m.seconds + m.importSeconds)) * 100, 0)}% |`,
+          `| ${rows.toLocaleString('en-GB')} | ${fmt(mb)} | ${what} | ${fmt(m.seconds, 2)} | ${fmt(m.importSeconds, 2)} | ${fmt(mb / m.seconds)} | ${Math.round(rows / m.seconds).toLocaleString('en-GB')} | ${fmt(m.maxRssMB, 0)} | ${fmt(papa.seconds / m.seconds, 2)} | ${fmt((papa.seconds + papa.importSeconds) / (m.seconds + m.importSeconds), 2)} |`,
         );
       }
       console.log(`|  |  | ingest stats | ${JSON.stringify(ingest.stats)} |  |  |  |  |  |  |`);
+      const parquetBytes = Number(ingest.parquetBytes);
+      console.log(
+        `\ncurated Parquet at ${rows.toLocaleString('en-GB')} rows: ${fmt(parquetBytes / 1e6, 2)} MB, ${fmt(parquetBytes / bytes, 3)}× the CSV's bytes (target ≤ 0.20×)\n`,
+      );
     }
     if (sizes.length > 1) {
       const [small, large] = [sizes[0]!, sizes[sizes.length - 1]!];
-      const ratio = (p: Record<number, number>) => fmt(p[large]! / p[small]!, 2);
       console.log(
-        `\npeak RSS at ${large.toLocaleString('en-GB')} rows / at ${small.toLocaleString('en-GB')} rows (target ≤ 1.25×, and < 350 MB): one thread at both ${ratio(onePeaks)}×, two threads at both ${ratio(twoPeaks)}×, as survey ingest chooses ${ratio(peaks)}× (it takes two threads from 64 MiB)`,
+        `peak RSS at ${large.toLocaleString('en-GB')} rows / at ${small.toLocaleString('en-GB')} rows: ${fmt(peaks[large]! / peaks[small]!, 2)}× (target ≤ 1.25×, and ≤ 350 MB); throughput vs papaparse target ≥ 0.25`,
       );
     }
   }

@@ -20,7 +20,7 @@ const DUCKDB_TYPE: Record<ParquetColumn['type'], string> = {
 };
 
 /** How much memory DuckDB may use before it spills to the temporary directory. */
-const DUCKDB_MEMORY = '64MB';
+const DUCKDB_MEMORY = '128MB';
 
 /** A path as an SQL string literal. */
 function sqlPath(path: string): string {
@@ -107,11 +107,16 @@ export class ValidRows {
     const instance = await DuckDBInstance.create(join(this.dir, 'work.duckdb'), {
       memory_limit: DUCKDB_MEMORY,
       temp_directory: join(this.dir, 'spill'),
+      preserve_insertion_order: 'false',
     });
     const connection = await instance.connect();
     const texts = openSync(join(this.dir, 'texts.txt'), 'r');
     try {
-      const columns = [...COLUMNS.map((c) => `'${c.name}': '${DUCKDB_TYPE[c.type]}'`), `'_text_at': 'bigint'`, `'_text_bytes': 'bigint'`];
+      const columns = [
+        ...COLUMNS.map((c) => `'${c.name}': '${DUCKDB_TYPE[c.type]}'`),
+        `'_text_at': 'bigint'`,
+        `'_text_bytes': 'bigint'`,
+      ];
       const valid = `read_csv(${sqlPath(join(this.dir, 'valid.csv'))}, columns = {${columns.join(', ')}}, header = false,
         auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '${NULL}', allow_quoted_nulls = false)`;
       const stored = COLUMNS.map((c) =>
@@ -142,7 +147,7 @@ export class ValidRows {
         }
       }
       const kept = await connection.runAndReadAll(
-        `copy (select ${stored.join(', ')} from ${valid} where source_row not in (select source_row from losers))
+        `copy (select ${stored.join(', ')} from ${valid} as valid anti join losers using (source_row))
          to ${sqlPath(parquetPath)} (format parquet, compression zstd)`,
       );
       return Number(kept.getRows()[0]?.[0] ?? 0);

@@ -1,56 +1,10 @@
 // The value grammars of CODEBOOK.md "Values": one pure function per kind of cell. Each returns the value,
 // null for a cell that says "not known" (blank, n/a, ...), or undefined for a cell it cannot read; deciding
 // whether that is an error or a warning is the normaliser's job, and range checks are the schema's.
-//
-// They run once per cell on files of a million rows, so they scan characters by hand (no regular expression
-// that can backtrack, no allocation on the common paths) and memoise the folded look-ups of low-cardinality
-// columns (booleans, coded answers) in small bounded caches. Numbers are built arithmetically when that is
-// provably the same double as the decimal string, and the fixed-width timestamps that survey tools export skip
-// the regular expressions; parseNumberGeneral and parseTimestampGeneral keep the general paths, which the
-// tests hold the fast ones to (test/unit/core/ingest/grammars-fast.test.ts).
 import { BOOLEAN_FALSE, BOOLEAN_NULL, BOOLEAN_TRUE, type CodeList, fold, NUMBER_NULL } from '../../schemas/index.ts';
 
 /** What a cell can be read as: a value, null ("not known") or undefined (unreadable). */
 export type Parsed<T> = T | null | undefined;
-
-/** Slots of a memoised look-up's cache (a power of two): far more than the distinct answers a column has. */
-const MEMO_SLOTS = 2048;
-
-/** Stands for a cached `undefined` (unreadable), so a hit is told from an empty slot by the key alone. */
-const UNREADABLE: unique symbol = Symbol('unreadable');
-
-/**
- * Wraps a pure string function with a small direct-mapped cache keyed by the raw cell: a slot is picked by a hash
- * of the length and a few characters, and a hit is the same text in that slot, so a look-up costs a handful of
- * character reads and one string compare, where a Map would hash every character of a fresh string. Two cells
- * that share a slot take turns in it (each a recomputation); memory stays bounded. A kept key is a flat copy,
- * never a slice of the text it was parsed from, which it would keep alive.
- */
-function memoise<T>(compute: (raw: string) => T): (raw: string) => T {
-  // An empty slot's key is undefined, which no cell equals.
-  const keys: (string | undefined)[] = new Array<string | undefined>(MEMO_SLOTS).fill(undefined);
-  const values: (T | typeof UNREADABLE)[] = new Array<T | typeof UNREADABLE>(MEMO_SLOTS).fill(UNREADABLE);
-  return (raw) => {
-    const n = raw.length;
-    let h = n;
-    if (n > 0) {
-      h = Math.imul(h ^ raw.charCodeAt(0), 0x9e3779b1);
-      h = Math.imul(h ^ raw.charCodeAt(n - 1), 0x85ebca6b);
-      h = Math.imul(h ^ raw.charCodeAt(n >>> 1), 0xc2b2ae35);
-      if (n > 3) h = Math.imul(h ^ raw.charCodeAt(1) ^ (raw.charCodeAt(n - 2) << 16), 0x27d4eb2f);
-    }
-    const slot = (h ^ (h >>> 15)) & (MEMO_SLOTS - 1);
-    if (keys[slot] === raw) {
-      const hit = values[slot] as T | typeof UNREADABLE;
-      return hit === UNREADABLE ? (undefined as T) : hit;
-    }
-    const value = compute(raw);
-    // A flat copy: a long cell is a slice of its parse window, which would otherwise stay alive with it.
-    keys[slot] = n < 13 ? raw : Buffer.from(raw, 'utf16le').toString('utf16le');
-    values[slot] = value === undefined ? UNREADABLE : value;
-    return value;
-  };
-}
 
 /** Space-like characters: ordinary, tab, no-break (U+00A0), figure, thin and narrow no-break (U+202F). */
 function isSpace(code: number): boolean {
@@ -72,11 +26,11 @@ function allDashes(text: string, start: number, end: number): boolean {
 const NUMBER_NULL_FOLDED = new Set(NUMBER_NULL.map(fold).filter((word) => word !== ''));
 
 /** True when a trimmed, non-empty cell that is not a number says "not known": n/a, -, nc, ns (folded). */
-const isNumberNullWord = memoise((trimmed: string): boolean => {
+function isNumberNullWord(trimmed: string): boolean {
   if (allDashes(trimmed, 0, trimmed.length)) return true;
   const folded = fold(trimmed);
   return folded !== '' && NUMBER_NULL_FOLDED.has(folded);
-});
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Booleans
@@ -92,10 +46,10 @@ const BOOLEAN_WORDS: ReadonlyMap<string, boolean | null> = new Map<string, boole
  * Reads a boolean answer (CODEBOOK.md "Booleans") after folding: yes/oui/1/x... → true, no/non/0... → false,
  * blank/n/a/don't know/ne sait pas → null, anything else → undefined.
  */
-export const parseBoolean: (raw: string) => Parsed<boolean> = memoise((raw: string) => {
+export function parseBoolean(raw: string): Parsed<boolean> {
   const value = BOOLEAN_WORDS.get(fold(raw));
   return value === undefined ? undefined : value;
-});
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Numbers
@@ -192,15 +146,9 @@ const SEP_COMMA = 1;
 const SEP_DOT = 2;
 const SEP_SPACE = 3;
 
-// Scratch arrays for separator positions: parseNumber is synchronous, so one pair serves every call.
+// Separator positions of the number being read: parseNumber is synchronous, so one pair serves every call.
 const sepAt: number[] = [];
 const sepKind: number[] = [];
-
-/** 10^0 to 10^22: the powers of ten a double holds exactly (Clinger's fast path, below). */
-const EXACT_POWERS_OF_TEN: readonly number[] = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
-
-/** The most digits a mantissa may have to be held exactly by a double (10^15 < 2^53). */
-const EXACT_DIGITS = 15;
 
 /** True when a separator kind may group thousands: a space-like character, a comma, a dot in decimal-comma surveys. */
 function thousandsAllowed(kind: number, decimalComma: boolean): boolean {
@@ -216,17 +164,8 @@ function thousandsAllowed(kind: number, decimalComma: boolean): boolean {
  * group of a grouped number has one to three digits and does not start with 0, so "0,500" is a decimal comma
  * (fr-ess) rather than five hundred. Only the last separator can be a decimal one; it is a dot, or a comma in
  * decimal-comma surveys, and it must differ from the thousands separator ("1.234.5" is unreadable).
- *
- * `general` forces the decimal-string construction of the value (the reference the tests compare with).
  */
-function readCore(
-  text: string,
-  start: number,
-  end: number,
-  decimalComma: boolean,
-  power: number,
-  general: boolean,
-): number | undefined {
+function readCore(text: string, start: number, end: number, decimalComma: boolean, power: number): number | undefined {
   let count = 0;
   let afterDigit = false;
   for (let i = start; i < end; i++) {
@@ -274,18 +213,6 @@ function readCore(
       if (!decimal || (count > 1 && lastKind === thousandsKind)) return undefined;
       decimalAt = lastAt;
     }
-  }
-  const digits = end - start - count;
-  const exponent = power - (decimalAt < 0 ? 0 : end - decimalAt - 1);
-  if (!general && digits <= EXACT_DIGITS && exponent >= -22 && exponent <= 22) {
-    // Clinger's fast path: the mantissa and 10^|exponent| are exact doubles, so one IEEE multiplication or
-    // division rounds the exact decimal value once, to nearest, as Number() of its decimal string does.
-    let mantissa = 0;
-    for (let i = start; i < end; i++) {
-      const digit = text.charCodeAt(i) - DIGIT_0;
-      if (digit >= 0 && digit <= 9) mantissa = mantissa * 10 + digit;
-    }
-    return exponent >= 0 ? mantissa * EXACT_POWERS_OF_TEN[exponent]! : mantissa / EXACT_POWERS_OF_TEN[-exponent]!;
   }
   return decimalString(text, start, end, count, decimalAt, power);
 }
@@ -340,13 +267,7 @@ function skipSpaceBackward(text: string, start: number, end: number): number {
 }
 
 /** Reads text[start, end), already trimmed, as a number with its currency, multiplier, sign and percent. */
-function readNumber(
-  text: string,
-  start: number,
-  end: number,
-  opts: NumberOptions,
-  general: boolean,
-): number | undefined {
+function readNumber(text: string, start: number, end: number, opts: NumberOptions): number | undefined {
   const tokens =
     opts.currency === undefined
       ? DEFAULT_CURRENCY_TOKENS
@@ -401,7 +322,7 @@ function readNumber(
   }
   if (start >= end) return undefined;
   if ((currency && unit !== undefined && unit !== 'amount') || (power !== 0 && unit === 'percent')) return undefined;
-  const value = readCore(text, start, end, opts.decimalComma, power, general);
+  const value = readCore(text, start, end, opts.decimalComma, power);
   if (value === undefined) return undefined;
   return negative && value !== 0 ? -value : value;
 }
@@ -418,33 +339,7 @@ export function parseNumber(raw: string, opts: NumberOptions): Parsed<number> {
   while (start < end && isSpace(raw.charCodeAt(start))) start++;
   while (end > start && isSpace(raw.charCodeAt(end - 1))) end--;
   if (start === end) return null;
-  // Fast path: a plain whole number that a double holds exactly.
-  if (end - start <= 15) {
-    let value = 0;
-    let i = start;
-    for (; i < end; i++) {
-      const digit = raw.charCodeAt(i) - DIGIT_0;
-      if (digit < 0 || digit > 9) break;
-      value = value * 10 + digit;
-    }
-    if (i === end) return value;
-  }
-  const value = readNumber(raw, start, end, opts, false);
-  if (value !== undefined) return value;
-  return isNumberNullWord(raw.slice(start, end)) ? null : undefined;
-}
-
-/**
- * parseNumber without its fast paths: every value is built as a decimal string and converted by Number().
- * @internal The reference the tests hold parseNumber's fast paths to; not for production use.
- */
-export function parseNumberGeneral(raw: string, opts: NumberOptions): Parsed<number> {
-  let start = 0;
-  let end = raw.length;
-  while (start < end && isSpace(raw.charCodeAt(start))) start++;
-  while (end > start && isSpace(raw.charCodeAt(end - 1))) end--;
-  if (start === end) return null;
-  const value = readNumber(raw, start, end, opts, true);
+  const value = readNumber(raw, start, end, opts);
   if (value !== undefined) return value;
   return isNumberNullWord(raw.slice(start, end)) ? null : undefined;
 }
@@ -552,89 +447,6 @@ function epochMs(
  * Impossible dates (31/02/2023) are undefined; null words as for numbers.
  */
 export function parseTimestamp(raw: string): Parsed<number> {
-  const fast = readCommonTimestamp(raw);
-  return fast === null ? parseTimestampGeneral(raw) : fast;
-}
-
-/** Two ASCII digits at text[at, at+2) as a number, or -1 (which no caller accepts). */
-function twoDigits(text: string, at: number): number {
-  const tens = text.charCodeAt(at) - DIGIT_0;
-  const units = text.charCodeAt(at + 1) - DIGIT_0;
-  return tens >= 0 && tens <= 9 && units >= 0 && units <= 9 ? tens * 10 + units : -1;
-}
-
-/**
- * The fast path of parseTimestamp for the fixed-width shapes survey tools export: `yyyy-mm-dd`, `yyyy-mm-dd` +
- * T, t or space + `hh:mm[:ss]`, then `Z`/`z` or `+hh:mm`/`-hh:mm` after seconds; `dd/mm/yyyy` with optional
- * ` hh:mm[:ss]`. It reads them with the general path's arithmetic (epochMs, the same offset sum), so the result
- * is the same; null means "not one of these shapes, ask the general path". No trimming is needed: every
- * shape starts with a digit and ends with a digit or Z.
- */
-function readCommonTimestamp(text: string): number | undefined | null {
-  const length = text.length;
-  if (length < 10) return null;
-  if (text.charCodeAt(4) === 45 /* - */) {
-    if (text.charCodeAt(7) !== 45) return null;
-    const year = fourDigits(text, 0);
-    const month = twoDigits(text, 5);
-    const day = twoDigits(text, 8);
-    if (year < 0 || month < 0 || day < 0) return null;
-    let hour = 0;
-    let minute = 0;
-    let second = 0;
-    let offset = 0;
-    if (length > 10) {
-      const t = text.charCodeAt(10);
-      if ((t !== 84 /* T */ && t !== 116 /* t */ && t !== 32) || text.charCodeAt(13) !== 58 /* : */) return null;
-      hour = twoDigits(text, 11);
-      minute = twoDigits(text, 14);
-      if (hour < 0 || minute < 0) return null;
-      if (length > 16) {
-        if (length < 19 || text.charCodeAt(16) !== 58) return null;
-        second = twoDigits(text, 17);
-        if (second < 0) return null;
-        if (length === 20) {
-          const z = text.charCodeAt(19);
-          if (z !== 90 /* Z */ && z !== 122 /* z */) return null;
-        } else if (length === 25) {
-          const sign = text.charCodeAt(19);
-          if ((sign !== 43 && sign !== 45) || text.charCodeAt(22) !== 58) return null; // + or -
-          const hours = twoDigits(text, 20);
-          const minutes = twoDigits(text, 23);
-          if (hours < 0 || minutes < 0) return null;
-          // As offsetMs: an impossible offset makes the cell unreadable.
-          if (hours > 23 || minutes > 59) return undefined;
-          offset = (sign === 45 ? -1 : 1) * (hours * 60 + minutes) * 60_000;
-        } else if (length !== 19) {
-          return null;
-        }
-      }
-    }
-    const local = epochMs(year, month, day, hour, minute, second, 0);
-    // The general path's sum, with its fraction of 0 ms, so even the sign of a zero is the same.
-    return local === undefined ? undefined : local + 0 - offset;
-  }
-  if (text.charCodeAt(2) !== 47 /* / */ || text.charCodeAt(5) !== 47) return null;
-  const day = twoDigits(text, 0);
-  const month = twoDigits(text, 3);
-  const year = fourDigits(text, 6);
-  if (day < 0 || month < 0 || year < 0) return null;
-  if (length === 10) return epochMs(year, month, day, 0, 0, 0, 0);
-  if (text.charCodeAt(10) !== 32 || text.charCodeAt(13) !== 58) return null;
-  const hour = twoDigits(text, 11);
-  const minute = twoDigits(text, 14);
-  if (hour < 0 || minute < 0) return null;
-  if (length === 16) return epochMs(year, month, day, hour, minute, 0, 0);
-  if (length !== 19 || text.charCodeAt(16) !== 58) return null;
-  const second = twoDigits(text, 17);
-  return second < 0 ? null : epochMs(year, month, day, hour, minute, second, 0);
-}
-
-/**
- * parseTimestamp without its fast path: the anchored regular expressions.
- * @internal The reference the tests hold parseTimestamp's fast path to; not for production use.
- */
-export function parseTimestampGeneral(raw: string): Parsed<number> {
   const text = raw.trim();
   if (text === '') return null;
   const iso = ISO_PATTERN.exec(text);
@@ -687,10 +499,10 @@ export function createCodeMatcher(list: CodeList): (raw: string) => Parsed<strin
       byFolded.set(key, entry.code);
     }
   }
-  return memoise((raw: string) => {
+  return (raw) => {
     const key = fold(raw);
     if (key === '') return null;
     const code = byFolded.get(key);
     return code === undefined ? undefined : code;
-  });
+  };
 }

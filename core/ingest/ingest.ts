@@ -102,7 +102,9 @@ class RejectedRows {
     while (original.length < width) original.push('');
     let messages = errors.map((error) => error.message).join(' | ');
     if (cells.length > width) messages += ` | extra cells: ${JSON.stringify(cells.slice(width))}`;
-    return this.stream.write(csvLine([...original, String(rowNumber), messages])) ? undefined : once(this.stream, 'drain');
+    return this.stream.write(csvLine([...original, String(rowNumber), messages]))
+      ? undefined
+      : once(this.stream, 'drain');
   }
 
   async close(): Promise<void> {
@@ -197,7 +199,8 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
       }
       options.onProgress?.({ bytes: bytesRead, rows: counts.rows });
     }
-    if (counts.rows === 0) throw new IngestError('ingest: the file has a header but no data rows; nothing was ingested');
+    if (counts.rows === 0)
+      throw new IngestError('ingest: the file has a header but no data rows; nothing was ingested');
     await valid.close();
     const source = csv.summary();
 

@@ -23,8 +23,8 @@ import {
 } from './grammars.ts';
 import type { HeaderMatch } from './headers.ts';
 import type { RowIssue } from './issues.ts';
-import { orgId } from './org-id.ts';
 import { quoteCell } from './issues.ts';
+import { orgId } from './org-id.ts';
 
 /** What createNormaliser needs to know about the file being ingested. */
 export interface NormaliserContext {

@@ -120,7 +120,11 @@ function createDecoder(encoding: CsvEncoding): { write(bytes: Buffer): string; e
       errors += countChar(text, '\ufffd');
       return text;
     };
-    return { write: (bytes) => count(decoder.write(bytes)), end: () => count(decoder.end() ?? ''), errors: () => errors };
+    return {
+      write: (bytes) => count(decoder.write(bytes)),
+      end: () => count(decoder.end() ?? ''),
+      errors: () => errors,
+    };
   }
   // TextDecoder drops a leading byte-order mark. It does not count replacements, so the count is the U+FFFD it
   // produced minus those genuinely in the file (the bytes EF BF BD), looked for across chunk boundaries too.
@@ -190,7 +194,8 @@ export async function openCsv(input: Readable, options: { onBytes?: (bytes: numb
   }
   const sample = Buffer.concat(head);
   if (sample.length === 0) throw new CsvError('ingest: the file is empty; expected a header row and data rows');
-  if (isUtf16(sample)) throw new CsvError('ingest: the file is UTF-16; expected UTF-8 or Windows-1252 (save as CSV UTF-8)');
+  if (isUtf16(sample))
+    throw new CsvError('ingest: the file is UTF-16; expected UTF-8 or Windows-1252 (save as CSV UTF-8)');
   const binaryAt = findBinaryContent(sample);
   if (binaryAt !== undefined) {
     throw new CsvError(`ingest: the file is not text (binary content at byte ${binaryAt}); expected a CSV export`);

@@ -1,5 +1,5 @@
 // The truth must be exactly what a correct pipeline produces. Here the ingest's own reader, header matcher,
-// normaliser and duplicate rule (core/ingest) read generated files, and what they keep and reject is compared
+// normaliser and duplicate rule (core/ingest, the rule run by DuckDB) read generated files, and what they keep and reject is compared
 // with the truth record for record, field for field. (The end-to-end test through `survey ingest` and the
 // lake lives with the pipeline's integration tests.)
 
@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { TruthRecord } from '../../../../core/generate/index.ts';
-import { openCsv } from '../../../../core/ingest/csv-reader.ts';
-import { DuplicateTracker } from '../../../../core/ingest/dedupe.ts';
+import { ValidRows } from '../../../../core/ingest/curated.ts';
 import { matchHeaders } from '../../../../core/ingest/headers.ts';
 import { createNormaliser } from '../../../../core/ingest/normalise.ts';
 import { LOCAL_DEFAULT_ORG_KEY } from '../../../../core/ingest/org-id.ts';
+import { openCsv } from '../../../../core/ingest/read-csv.ts';
 import { getSurvey } from '../../../../schemas/index.ts';
 import { generate } from './helpers.ts';
 
@@ -32,13 +32,12 @@ async function readLikeIngest(bytes: Buffer, surveyId: string, wave: number, sou
     ingestedAt: 0,
   });
   const dir = await mkdtemp(join(tmpdir(), 'truth-dedupe-'));
-  // A small bucket size, so the duplicate rule runs over several spill files as on a large wave.
-  const dedupe = new DuplicateTracker({ dir, bucketRows: 256 });
+  const valid = new ValidRows(dir);
   const spool: { rowNumber: number; record: TruthRecord | null; type?: string; fieldName?: string }[] = [];
   let rows = 0;
   let blank = 0;
-  for await (const batch of reader.batches()) {
-    for (const { rowNumber, cells } of batch) {
+  for await (const batch of reader.records()) {
+    for (const { rowNumber, cells, text } of batch) {
       rows++;
       if (cells.every((cell) => cell.trim() === '')) {
         blank++;
@@ -46,7 +45,7 @@ async function readLikeIngest(bytes: Buffer, surveyId: string, wave: number, sou
       }
       const { record, errors } = normalise(cells, rowNumber);
       if (record !== null) {
-        dedupe.offer(record.org_id, record.submitted_at, spool.length, rowNumber);
+        await valid.add(record, text);
         const { ingested_at: _ingestedAt, ...rest } = record;
         spool.push({ rowNumber, record: rest });
       } else {
@@ -54,13 +53,17 @@ async function readLikeIngest(bytes: Buffer, surveyId: string, wave: number, sou
       }
     }
   }
-  const source = await reader.done();
-  const outcome = await dedupe.finish();
+  const source = { ...reader.summary(), encoding: reader.encoding, delimiter: reader.delimiter };
+  await valid.close();
+  const losers = new Set<number>();
+  await valid.writeParquet(join(dir, 'kept.parquet'), async (loser) => {
+    losers.add(loser.rowNumber);
+  });
   await rm(dir, { recursive: true, force: true });
   const kept: TruthRecord[] = [];
   const rejected: { rowNumber: number; type: string; fieldName?: string }[] = [];
-  spool.forEach((line, i) => {
-    if (line.record !== null && !outcome.isLoser(i)) kept.push(line.record);
+  spool.forEach((line) => {
+    if (line.record !== null && !losers.has(line.rowNumber)) kept.push(line.record);
     else if (line.record !== null)
       rejected.push({ rowNumber: line.rowNumber, type: 'duplicate-row', fieldName: 'org_id' });
     else rejected.push({ rowNumber: line.rowNumber, type: line.type!, fieldName: line.fieldName });

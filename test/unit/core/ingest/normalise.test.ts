@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { matchHeaders } from '../../../../core/ingest/headers.ts';
-import { createNormaliser, type NormalisedRow, trimCell } from '../../../../core/ingest/normalise.ts';
+import { createNormaliser, type NormalisedRow } from '../../../../core/ingest/normalise.ts';
 import { orgId } from '../../../../core/ingest/org-id.ts';
 import { type CanonicalRecord, getSurvey, SOURCE_FIELDS, type SourceField } from '../../../../schemas/index.ts';
 
@@ -460,30 +460,3 @@ function createNormaliserFor(surveyId: string, header: string[]) {
     ingestedAt: INGESTED_AT,
   });
 }
-
-describe('trimCell', () => {
-  // Every white space String.prototype.trim knows, and characters either side of the visible-ASCII fast path.
-  const edges = [' ', '\t', '\n', '\r', '\v', '\f', '\u00a0', '\u1680', '\u2000', '\u2007', '\u200a', '\u2028'];
-  const more = ['\u2029', '\u202f', '\u205f', '\u3000', '\ufeff', '\u0085', '\u200b', '!', '~', '\u007f', 'é', 'a'];
-  const chars = fc.constantFrom(...edges, ...more);
-  const cells = fc.oneof(
-    fc.string(),
-    fc.array(fc.oneof(chars, fc.string({ maxLength: 3 }))).map((parts) => parts.join('')),
-  );
-
-  it('gives what String.prototype.trim gives, for any cell', () => {
-    fc.assert(
-      fc.property(cells, (cell) => trimCell(cell) === cell.trim()),
-      { numRuns: 5000 },
-    );
-  });
-
-  it('trims each kind of white space at either end, and keeps a cell that needs none as it is', () => {
-    for (const space of edges) expect(trimCell(`${space}SC012345${space}`)).toBe('SC012345');
-    expect(trimCell('\u3000x\ufeff')).toBe('x');
-    expect(trimCell('')).toBe('');
-    expect(trimCell(' ')).toBe('');
-    const cell = 'Leeds LS1 4AP';
-    expect(trimCell(cell)).toBe(cell);
-  });
-});
