@@ -13,6 +13,8 @@ export const DEFAULT_LAKE = './lake';
  */
 export async function openStorage(lake: string | undefined): Promise<Storage> {
   const location = lake ?? DEFAULT_LAKE;
+  if (location.trim() === '')
+    throw new CliError('--lake must name a directory or s3://bucket/prefix, got an empty value');
   if (location.startsWith('s3://')) {
     const module = await import('../core/storage/s3-storage.ts').catch((error: unknown) => {
       throw new CliError(`--lake ${location}: the S3 storage adapter is not available (${String(error)})`, 2, {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Storage } from './storage/storage.ts';
 
 /**
@@ -28,6 +29,38 @@ export interface WavePointer {
   readonly committedAt: string;
 }
 
+const WavePointerSchema = z.object({
+  survey: z.string().min(1),
+  wave: z.int(),
+  version: z.string().min(1),
+  files: z.array(z.string().min(1)),
+  sourceSha256: z.string(),
+  sourceFile: z.string(),
+  rows: z.int().min(0),
+  committedAt: z.string(),
+});
+
+/** A pointer object's text read back, or an error that names the object and what is wrong with it. */
+function parsePointer(storage: Storage, key: string, text: string): WavePointer {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(
+      `lake: the pointer ${storage.location}/${key} is not valid JSON (${(error as Error).message}); re-ingest the wave to repair it`,
+      { cause: error },
+    );
+  }
+  const parsed = WavePointerSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `lake: the pointer ${storage.location}/${key} is not a wave pointer (${issue?.path.join('.') || 'its shape'}: ${issue?.message}); re-ingest the wave to repair it`,
+    );
+  }
+  return parsed.data;
+}
+
 /** The prefix of one wave's curated data: "curated/survey=uk-se/wave=2023/". */
 export function curatedWavePrefix(survey: string, wave: number): string {
   return `curated/survey=${survey}/wave=${wave}/`;
@@ -54,8 +87,9 @@ export async function readWavePointer(
   survey: string,
   wave: number,
 ): Promise<WavePointer | undefined> {
-  const text = await storage.getText(pointerKey(survey, wave));
-  return text === undefined ? undefined : (JSON.parse(text) as WavePointer);
+  const key = pointerKey(survey, wave);
+  const text = await storage.getText(key);
+  return text === undefined ? undefined : parsePointer(storage, key, text);
 }
 
 /** Every committed wave in the lake, from the pointers (never from a directory glob). */
@@ -65,7 +99,7 @@ export async function listWavePointers(storage: Storage): Promise<WavePointer[]>
   for (const key of keys) {
     if (!key.endsWith('/_current.json')) continue;
     const text = await storage.getText(key);
-    if (text !== undefined) pointers.push(JSON.parse(text) as WavePointer);
+    if (text !== undefined) pointers.push(parsePointer(storage, key, text));
   }
   return pointers.sort((a, b) => a.survey.localeCompare(b.survey) || a.wave - b.wave);
 }

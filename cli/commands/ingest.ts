@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { ingestWave } from '../../core/ingest/ingest.ts';
 import { LOCAL_DEFAULT_ORG_KEY } from '../../core/ingest/org-id.ts';
-import type { Command } from '../command.ts';
+import { CliError, type Command } from '../command.ts';
 import { openStorage, parseWaveFileArgs } from '../lake.ts';
 import { formatBytes, ProgressBar } from '../progress.ts';
 import { printSummary } from './report.ts';
@@ -16,6 +16,9 @@ export const command: Command = {
       'survey ingest <file.csv> --survey <id> --wave <year>',
     );
     const orgKey = process.env.SURVEY_ORG_KEY;
+    if (orgKey !== undefined && orgKey.trim() === '') {
+      throw new CliError('ingest: SURVEY_ORG_KEY is set but empty; set it to the secret key of org_id, or unset it');
+    }
     if (!orgKey) {
       process.stderr.write(
         'survey: warning: SURVEY_ORG_KEY is not set; org_id uses the local default key, which is not for production\n',

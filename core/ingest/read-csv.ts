@@ -198,7 +198,7 @@ export async function openCsv(input: Readable, options: { onBytes?: (bytes: numb
     throw new CsvError('ingest: the file is UTF-16; expected UTF-8 or Windows-1252 (save as CSV UTF-8)');
   const binaryAt = findBinaryContent(sample);
   if (binaryAt !== undefined) {
-    throw new CsvError(`ingest: the file is not text (binary content at byte ${binaryAt}); expected a CSV export`);
+    throw new CsvError(`ingest: the file is not a CSV text file (binary content at byte ${binaryAt})`);
   }
   const encoding = detectEncoding(sample);
   const decoder = createDecoder(encoding);

@@ -6,9 +6,23 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { NotFoundError, type Storage, type StorageBody } from './storage.ts';
 
+/** Where a put writes before it renames into place: a folder of the lake that no key can name. */
+const TEMP_DIR = '.tmp';
+
+/** Whether a process is still running (a temporary file of a dead one is left over from a kill). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** A lake in a local directory (default ./lake): keys are paths below the root. */
 export class LocalStorage implements Storage {
   readonly location: string;
+  private swept: Promise<void> | undefined;
 
   /** Opens (without creating) a lake rooted at `root`. */
   constructor(root: string) {
@@ -45,11 +59,32 @@ export class LocalStorage implements Storage {
     }
   }
 
+  /** Removes the temporary files of processes that died before renaming them (killed mid-write). */
+  private sweep(): Promise<void> {
+    this.swept ??= (async () => {
+      const dir = join(this.location, TEMP_DIR);
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch {
+        return;
+      }
+      for (const name of names) {
+        const pid = Number(name.split('-')[0]);
+        if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) await rm(join(dir, name), { force: true });
+      }
+    })();
+    return this.swept;
+  }
+
   async put(key: string, body: StorageBody, options?: { onProgress?: (bytes: number) => void }): Promise<void> {
     const path = this.path(key);
+    await this.sweep();
     await mkdir(dirname(path), { recursive: true });
-    // Write beside the target, then rename: a reader never sees a partial object.
-    const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    await mkdir(join(this.location, TEMP_DIR), { recursive: true });
+    // Written in the lake's temporary folder, then renamed: a reader never sees a partial object. The name
+    // starts with the process id, so a file left by a killed process is known and swept.
+    const temp = join(this.location, TEMP_DIR, `${process.pid}-${randomBytes(6).toString('hex')}`);
     try {
       let written = 0;
       const source = typeof body === 'string' || body instanceof Uint8Array ? Readable.from([body]) : body;
@@ -81,8 +116,9 @@ export class LocalStorage implements Storage {
       }
       for (const entry of entries) {
         const full = join(dir, entry.name);
-        if (entry.isDirectory()) await walk(full);
-        else if (entry.isFile() && !entry.name.endsWith('.tmp')) {
+        if (entry.isDirectory()) {
+          if (dir !== this.location || entry.name !== TEMP_DIR) await walk(full);
+        } else if (entry.isFile()) {
           const key = relative(this.location, full).split(sep).join('/');
           if (key.startsWith(prefix)) keys.push(key);
         }
