@@ -102,11 +102,12 @@ export function checkCrossFields(record: Readonly<Record<string, unknown>>, repo
 /** The canonical record: CODEBOOK fields in CODEBOOK order, then the partition fields survey and wave. */
 export const CanonicalRecordSchema = z
   .strictObject({
-    response_id: z.string().min(1).register(fieldMeta, {
+    // A respondent id is short; a bound keeps a runaway cell from becoming a curated value.
+    response_id: z.string().min(1).max(200).register(fieldMeta, {
       kind: 'string',
       pii: true,
       description:
-        'the raw respondent id; if the file has none, the first 16 hex characters of the SHA-256 of the raw row',
+        'the raw respondent id (at most 200 characters); if the file has none, the first 16 hex characters of the SHA-256 of the raw row',
     }),
     org_id: z
       .string()

@@ -101,8 +101,10 @@ function expectation(schema: z.ZodType, meta: FieldMeta, codes: CodeList | undef
       if (hasMax) return `${noun} <= ${max}`;
       return noun;
     }
-    default:
-      return 'a non-blank text';
+    default: {
+      const max = inner instanceof z.ZodString ? inner.maxLength : null;
+      return max === null ? 'a non-blank text' : `a non-blank text of at most ${max} characters`;
+    }
   }
 }
 

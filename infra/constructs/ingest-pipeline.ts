@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
@@ -52,6 +53,10 @@ export class IngestPipeline extends Construct {
         'Ingests a raw survey wave: validates, writes curated Parquet and the report, switches the partition',
       timeout,
       memorySize: 2048,
+      // DuckDB applies the duplicate rule and writes the Parquet: its native library is the one `npm ci`
+      // installed for this x86-64 build machine, so the function runs on x86-64.
+      architecture: lambda.Architecture.X86_64,
+      nativeModules: ['@duckdb/node-api', '@duckdb/node-bindings', '@duckdb/node-bindings-linux-x64'],
     });
     props.lake.grantReadRaw(this.function);
     props.lake.grantReadWriteCurated(this.function);

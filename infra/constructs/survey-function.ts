@@ -30,14 +30,20 @@ export interface SurveyFunctionProps {
   readonly memorySize?: number;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /** @default lambda.Architecture.ARM_64 */
+  readonly architecture?: lambda.Architecture;
+  /**
+   * Packages with native code, left out of the bundle and copied into its node_modules as `npm ci` installed them
+   * (so the architecture must be the build machine's). @default none
+   */
+  readonly nativeModules?: readonly string[];
 }
 
 /**
  * A Lambda function of this project, holding every default in one place: the newest Node.js on arm64, X-Ray
  * tracing, its own log group with a retention, its own role with no managed policy, and a local esbuild bundle
- * (minified ESM with a source map; only @aws-sdk/* is left to the runtime). Native modules such as
- * @duckdb/node-api are deliberately not external: a handler that pulls one in fails the bundle loudly instead
- * of failing in Lambda.
+ * (minified ESM with a source map). A native module (DuckDB, for the ingest) must be named in `nativeModules`:
+ * any other that a handler pulls in fails the bundle loudly instead of failing in Lambda.
  */
 export class SurveyFunction extends NodejsFunction {
   /** The execution role, always created here (never undefined, unlike `lambda.Function.role`). */
@@ -63,7 +69,7 @@ export class SurveyFunction extends NodejsFunction {
       handler: 'handler',
       description: props.description,
       runtime: SURVEY_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
+      architecture: props.architecture ?? lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
       tracing: lambda.Tracing.ACTIVE,
@@ -82,13 +88,17 @@ export class SurveyFunction extends NodejsFunction {
         sourcesContent: false,
         // The SDK is bundled, not taken from the runtime: one minified file imports in about half the time of
         // the runtime's many-file copy (npm run bench), and its version is the one the tests ran against.
-        externalModules: [],
+        externalModules: [...(props.nativeModules ?? [])],
         // The query and export handlers read the saved queries from a queries/ folder beside the bundle.
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
           afterBundling: (inputDir: string, outputDir: string) => [
             `cp -R "${inputDir}/queries" "${outputDir}/queries"`,
+            ...(props.nativeModules ?? []).map(
+              (name) =>
+                `mkdir -p "${outputDir}/node_modules/${name}" && cp -R "${inputDir}/node_modules/${name}/." "${outputDir}/node_modules/${name}/"`,
+            ),
           ],
         },
         // Bundling must never reach for Docker: esbuild is a devDependency and is used in place.

@@ -1,14 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,14 +82,36 @@ describe('cdk synth offline', () => {
     }
   });
 
-  it('leaves native modules such as DuckDB out of every bundle', () => {
-    for (const entry of readdirSync(path.join(work, 'cdk.out'))) {
-      const dir = path.join(work, 'cdk.out', entry);
-      if (!statSync(dir).isDirectory()) continue;
-      for (const file of readdirSync(dir)) {
-        expect(file.endsWith('.node'), `${entry}/${file}`).toBe(false);
-        if (file === 'index.mjs') expect(readFileSync(path.join(dir, file), 'utf8')).not.toContain('@duckdb/node-api');
-      }
+  it('leaves native modules out of every bundle but the ingest, which carries DuckDB beside its bundle', () => {
+    const assets = readdirSync(path.join(work, 'cdk.out')).filter((entry) =>
+      existsSync(path.join(work, 'cdk.out', entry, 'index.mjs')),
+    );
+    const withDuckDb = assets.filter((asset) =>
+      existsSync(path.join(work, 'cdk.out', asset, 'node_modules', '@duckdb', 'node-api', 'package.json')),
+    );
+    expect(withDuckDb).toHaveLength(1);
+    for (const asset of assets) {
+      const dir = path.join(work, 'cdk.out', asset);
+      for (const file of readdirSync(dir)) expect(file.endsWith('.node'), `${asset}/${file}`).toBe(false);
+      const code = readFileSync(path.join(dir, 'index.mjs'), 'utf8');
+      if (asset === withDuckDb[0]) expect(code).toContain('@duckdb/node-api');
+      else expect(code).not.toContain('@duckdb/node-api');
     }
+  });
+
+  it('gives the ingest bundle a DuckDB that loads and runs a query from the bundle folder alone', () => {
+    const asset = readdirSync(path.join(work, 'cdk.out')).find((entry) =>
+      existsSync(path.join(work, 'cdk.out', entry, 'node_modules', '@duckdb', 'node-api', 'package.json')),
+    );
+    expect(asset).toBeDefined();
+    const script =
+      "const { DuckDBInstance } = await import('@duckdb/node-api'); const db = await DuckDBInstance.create(':memory:'); const r = await (await db.connect()).runAndReadAll('select 6 * 7 as answer'); console.log(r.getRowObjectsJS()[0].answer)";
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: path.join(work, 'cdk.out', asset!),
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', NODE_PATH: '' },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('42');
   });
 });

@@ -100,9 +100,18 @@ async function readWithHyparquet(path: string): Promise<Row[]> {
   })) as Row[];
 }
 
-/** Both readers' rows equal `expected`, with every double compared by Object.is (so -0 is not 0). */
-async function expectReadBack(path: string, expected: readonly Row[]): Promise<void> {
-  for (const rows of [await readWithDuckDB(path), await readWithHyparquet(path)]) {
+const bySourceRow = (a: Row, b: Row): number => Number(a.source_row) - Number(b.source_row);
+
+/**
+ * Both readers' rows equal `expected`, whatever their order (the file-order test is about that), with every
+ * double compared by Object.is (so -0 is not 0).
+ */
+async function expectReadBack(path: string, expectedRows: readonly Row[]): Promise<void> {
+  const expected = [...expectedRows].sort(bySourceRow);
+  for (const rows of [
+    (await readWithDuckDB(path)).sort(bySourceRow),
+    (await readWithHyparquet(path)).sort(bySourceRow),
+  ]) {
     // One JSON comparison first: a deep diff of thousands of rows is slow, and wanted only on a mismatch.
     if (JSON.stringify(rows) !== JSON.stringify(expected)) expect(rows).toEqual(expected);
     const signs = rows.flatMap((row, i) =>
@@ -234,7 +243,8 @@ describe('the curated Parquet file', () => {
     const timestamps = [0, -1, 1, Date.UTC(1900, 0, 1), Date.UTC(2023, 4, 2, 9, 30, 15, 123), -8.64e15, 8.64e15];
     const records: CanonicalRecord[] = [];
     const add = (fields: Partial<CanonicalRecord>) => records.push(recordAt(records.length, fields));
-    for (const value of strings) add({ response_id: value, region: value, source_file: value });
+    // response_id is bounded by the schema; region and source_file are not.
+    for (const value of strings) add({ response_id: value.slice(0, 200), region: value, source_file: value });
     for (const value of doubles)
       add({ turnover: value, turnover_prev: value, public_income_pct: Math.min(value, 100) });
     for (const value of timestamps) add({ submitted_at: value, ingested_at: value });
@@ -276,6 +286,22 @@ describe('the curated Parquet file', () => {
     await expectReadBack(path, records.map(stored));
   });
 
+  // BUG: valid.csv is read with auto_detect = false but no new_line, and DuckDB takes the line terminator from the
+  // first row: a CR inside a quoted string of the first row (a CRLF or a lone CR in response_id, region or
+  // source_file) makes read_csv fail with "The CSV Parser state machine reached an invalid state", so the whole
+  // ingest fails. Input: a first record with response_id "x\r\ny"; expected it stored; got that error. (Given
+  // new_line = '\n', DuckDB reads such a file.)
+  it('stores strings holding carriage returns in the first row', async () => {
+    for (const value of ['x\r\ny', '\r', 'ends in CR\r']) {
+      const records = [recordAt(0, { response_id: value, region: value, source_file: value }), recordAt(1)];
+      const { path } = await write(records);
+      await expectReadBack(path, records.map(stored));
+    }
+  });
+
+  // BUG: fails through the two bugs above, whichever its records meet first: a double of -0 reads back as 0, and a
+  // string with a CR in the first row makes writeParquet throw. With both kept out of the generated records, 150
+  // runs passed.
   it('stores any valid canonical records exactly, read back by DuckDB and by hyparquet', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(anyRecord, { minLength: 1, maxLength: 12 }), async (drafts) => {
@@ -286,13 +312,9 @@ describe('the curated Parquet file', () => {
         const { path, kept, losers } = await write(records);
         expect(kept).toBe(records.length);
         expect(losers).toEqual([]);
-        await expectReadBack(
-          path,
-          // The -0 of a double reads back as 0 (see the negative-zero test): compare the rest here.
-          records.map((record) => JSON.parse(JSON.stringify(stored(record)))),
-        );
+        await expectReadBack(path, records.map(stored));
       }),
-      { numRuns: 15 },
+      { numRuns: 20 },
     );
   });
 
@@ -366,7 +388,6 @@ describe('the duplicate rule', () => {
   it('keeps per org_id the latest submission (a missing date the oldest, a tie to the later row), as a plain sort does', async () => {
     const orgIds = ['00000000000000aa', '00000000000000bb', '00000000000000cc', '00000000000000dd'];
     const draft = fc.record({
-      record: anyRecord,
       org: fc.integer({ min: 0, max: orgIds.length - 1 }),
       // Few dates, so that ties and missing dates are common; sometimes any date.
       submitted: fc.oneof(fc.constantFrom(null, -1, 0, 1000, 2000), nullable(timestamp)),
@@ -379,28 +400,18 @@ describe('the duplicate rule', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(draft, { minLength: 1, maxLength: 30 }), async (drafts) => {
         let row = 1;
-        const records = drafts.map((d) => {
+        const records = drafts.map((d, i) => {
           row += d.gap;
-          return CanonicalRecordSchema.parse({
-            ...d.record,
-            org_id: orgIds[d.org],
-            submitted_at: d.submitted,
-            source_row: row,
-          });
+          return recordAt(i, { org_id: orgIds[d.org]!, submitted_at: d.submitted, source_row: row });
         });
         const texts = drafts.map((d) => d.text);
         const expected = reference(records, texts);
         const { path, kept, losers } = await write(records, texts);
         expect(kept).toBe(expected.kept.length);
         expect(losers).toEqual(expected.losers);
-        const rows = await readWithDuckDB(path);
-        expect(rows.map((r) => r.source_row)).toEqual(expected.kept.map((record) => record.source_row));
-        await expectReadBack(
-          path,
-          expected.kept.map((record) => JSON.parse(JSON.stringify(stored(record)))),
-        );
+        await expectReadBack(path, expected.kept.map(stored));
       }),
-      { numRuns: 25 },
+      { numRuns: 30 },
     );
   });
 
@@ -435,5 +446,21 @@ describe('the duplicate rule', () => {
     expect(wrong.slice(0, 3), `${wrong.length} losers differ`).toEqual([]);
     expect(losers).toEqual(expected.losers);
     await expectReadBack(path, expected.kept.map(stored));
+  });
+
+  // BUG: writeParquet's comment promises the kept rows "in file order", but DuckDB runs with
+  // preserve_insertion_order false and the copy (an anti join, no order by) gives them back out of order on a few
+  // thousand rows. Input: 6000 rows of 1500 organisations; expected source_row ascending in the file; got them
+  // shuffled. Either order the copy by source_row or drop the promise (and this test).
+  it('writes the kept rows in file order', async () => {
+    const records = Array.from({ length: 6000 }, (_, i) => recordAt(i, { org_id: hex16((i * 7) % 1500) }));
+    const expected = reference(
+      records,
+      records.map(() => ''),
+    );
+    const { path, kept } = await write(records);
+    expect(kept).toBe(expected.kept.length);
+    const order = (await readWithDuckDB(path)).map((row) => row.source_row);
+    expect(order).toEqual(expected.kept.map((record) => record.source_row));
   });
 });

@@ -90,7 +90,11 @@ function unaccounted(text: string, from: number, records: readonly CsvRecord[], 
 }
 
 /** papaparse on the whole text at once: the header row apart, and no row for a final line break. */
-function oneShot(text: string, delimiter: string, newline: string): { header: string[]; rows: string[][] } {
+function oneShot(
+  text: string,
+  delimiter: string,
+  newline: '\n' | '\r\n' | '\r',
+): { header: string[]; rows: string[][] } {
   const result = Papa.parse<string[]>(text, { delimiter, newline, quoteChar: '"' });
   expect(result.errors).toEqual([]);
   const rows = result.data;
