@@ -8,13 +8,14 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { checkWave, getSurvey, type Report, ReportSchema } from '../../schemas/index.ts';
 import { commitWave, curatedWavePrefix, readWavePointer, reportsPrefix, type WavePointer } from '../lake.ts';
 import type { Storage } from '../storage/storage.ts';
+import { makeWorkDir } from '../work-files.ts';
 import { ValidRows } from './curated.ts';
 import { matchHeaders } from './headers.ts';
 import { capText, type RowIssue } from './issues.ts';
@@ -143,7 +144,7 @@ export async function ingestWave(options: IngestOptions): Promise<IngestResult> 
   const now = options.now ?? new Date();
   const reportKey = `${reportsPrefix(survey.id, options.wave)}report.json`;
   const rejectedKey = `${reportsPrefix(survey.id, options.wave)}rejected.csv`;
-  const temp = await mkdtemp(join(options.tempDir ?? tmpdir(), 'survey-ingest-'));
+  const temp = await makeWorkDir(options.tempDir ?? tmpdir(), 'survey-ingest-');
   let valid: ValidRows | undefined;
   let rejected: RejectedRows | undefined;
   try {

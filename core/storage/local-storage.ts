@@ -4,20 +4,11 @@ import { mkdir, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/prom
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ownPrefix, sweepDeadWork } from '../work-files.ts';
 import { NotFoundError, type Storage, type StorageBody } from './storage.ts';
 
 /** Where a put writes before it renames into place: a folder of the lake that no key can name. */
 const TEMP_DIR = '.tmp';
-
-/** Whether a process is still running (a temporary file of a dead one is left over from a kill). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A lake in a local directory (default ./lake): keys are paths below the root. */
 export class LocalStorage implements Storage {
@@ -59,33 +50,17 @@ export class LocalStorage implements Storage {
     }
   }
 
-  /** Removes the temporary files of processes that died before renaming them (killed mid-write). */
-  private sweep(): Promise<void> {
-    this.swept ??= (async () => {
-      const dir = join(this.location, TEMP_DIR);
-      let names: string[];
-      try {
-        names = await readdir(dir);
-      } catch {
-        return;
-      }
-      for (const name of names) {
-        const pid = Number(name.split('-')[0]);
-        if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) await rm(join(dir, name), { force: true });
-      }
-    })();
-    return this.swept;
-  }
-
   async put(key: string, body: StorageBody, options?: { onProgress?: (bytes: number) => void }): Promise<void> {
     const path = this.path(key);
-    await this.sweep();
-    await mkdir(dirname(path), { recursive: true });
-    await mkdir(join(this.location, TEMP_DIR), { recursive: true });
+    const tempDir = join(this.location, TEMP_DIR);
+    this.swept ??= sweepDeadWork(tempDir, '');
+    await this.swept;
     // Written in the lake's temporary folder, then renamed: a reader never sees a partial object. The name
     // starts with the process id, so a file left by a killed process is known and swept.
-    const temp = join(this.location, TEMP_DIR, `${process.pid}-${randomBytes(6).toString('hex')}`);
+    const temp = join(tempDir, `${ownPrefix('')}${randomBytes(6).toString('hex')}`);
     try {
+      await mkdir(dirname(path), { recursive: true });
+      await mkdir(tempDir, { recursive: true });
       let written = 0;
       const source = typeof body === 'string' || body instanceof Uint8Array ? Readable.from([body]) : body;
       const count = new Transform({
@@ -99,7 +74,11 @@ export class LocalStorage implements Storage {
       await rename(temp, path);
     } catch (error) {
       await rm(temp, { force: true });
-      throw error;
+      const { code, message } = error as NodeJS.ErrnoException;
+      const reason = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'the lake is not writable' : message;
+      throw new Error(`storage: cannot write "${key}" in ${this.location}: ${reason} (${code ?? 'error'})`, {
+        cause: error,
+      });
     }
   }
 

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { matchHeaders } from '../../../../core/ingest/headers.ts';
 import { createNormaliser, type NormalisedRow } from '../../../../core/ingest/normalise.ts';

@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -43,6 +44,18 @@ describe('LocalStorage', () => {
     await expect(storage.put('w/file.txt', failing)).rejects.toThrow('disk on fire');
     expect(await storage.getText('w/file.txt')).toBe('old');
     expect(await readdir(join(root, 'lake', 'w'))).toEqual(['file.txt']);
+  });
+
+  it("sweeps the temporary files a killed process left, keeps a running process's, and never lists them", async () => {
+    // The pid of a process that has ended: what a put interrupted by a kill leaves is named after such a pid.
+    const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!;
+    await mkdir(join(root, 'lake', '.tmp'), { recursive: true });
+    await writeFile(join(root, 'lake', '.tmp', `${dead}-abandoned`), 'half a file');
+    await writeFile(join(root, 'lake', '.tmp', `${process.pid}-in-flight`), 'being written');
+    expect(await storage.list('')).toEqual([]);
+    await storage.put('a.txt', 'whole');
+    expect(await readdir(join(root, 'lake', '.tmp'))).toEqual([`${process.pid}-in-flight`]);
+    expect(await storage.list('')).toEqual(['a.txt']);
   });
 
   it('refuses keys that leave the lake root', async () => {
