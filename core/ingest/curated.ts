@@ -20,7 +20,7 @@ const DUCKDB_TYPE: Record<ParquetColumn['type'], string> = {
 };
 
 /** How much memory DuckDB may use before it spills to the temporary directory. */
-const DUCKDB_MEMORY = '128MB';
+const DUCKDB_MEMORY = '96MB';
 
 /** A path as an SQL string literal. */
 function sqlPath(path: string): string {
@@ -33,7 +33,7 @@ const NULL = '\\N';
 /** One CSV field of a value, quoted only when it must be. */
 function field(value: unknown): string {
   if (value === null || value === undefined) return NULL;
-  if (typeof value !== 'string') return String(value);
+  if (typeof value !== 'string') return Object.is(value, -0) ? '-0' : String(value);
   return value === NULL || /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
@@ -107,7 +107,8 @@ export class ValidRows {
     const instance = await DuckDBInstance.create(join(this.dir, 'work.duckdb'), {
       memory_limit: DUCKDB_MEMORY,
       temp_directory: join(this.dir, 'spill'),
-      preserve_insertion_order: 'false',
+      // One thread reads valid.csv in order and keeps it: the Parquet is in file order without a sort.
+      threads: '1',
     });
     const connection = await instance.connect();
     const texts = openSync(join(this.dir, 'texts.txt'), 'r');
@@ -118,7 +119,8 @@ export class ValidRows {
         `'_text_bytes': 'bigint'`,
       ];
       const valid = `read_csv(${sqlPath(join(this.dir, 'valid.csv'))}, columns = {${columns.join(', ')}}, header = false,
-        auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '${NULL}', allow_quoted_nulls = false)`;
+        auto_detect = false, delim = ',', quote = '"', escape = '"', new_line = '\\n', nullstr = '${NULL}',
+        allow_quoted_nulls = false, max_line_size = 262144, buffer_size = 2097152)`;
       const stored = COLUMNS.map((c) =>
         c.type === 'timestamp_millis' ? `cast(epoch_ms(${c.name}) as timestamp_ms) as ${c.name}` : c.name,
       );
@@ -147,7 +149,7 @@ export class ValidRows {
         }
       }
       const kept = await connection.runAndReadAll(
-        `copy (select ${stored.join(', ')} from ${valid} as valid anti join losers using (source_row))
+        `copy (select ${stored.join(', ')} from ${valid} where source_row not in (select source_row from losers))
          to ${sqlPath(parquetPath)} (format parquet, compression zstd)`,
       );
       return Number(kept.getRows()[0]?.[0] ?? 0);

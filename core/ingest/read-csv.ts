@@ -64,8 +64,9 @@ const SAMPLE_BYTES = 64 * 1024;
 /** Records handed to papaparse at a time. */
 const BATCH_RECORDS = 1000;
 /**
- * A quoted cell may span at most this many lines. An unclosed quote is only known at the end of the file, so
- * without a bound a stray quote near the top of a large file would hold the whole rest of it in memory.
+ * How many lines a quoted cell may continue over after the one it starts on. An unclosed quote is only known at
+ * the end of the file, so without a bound a stray quote near the top of a large file would hold the whole rest of
+ * it in memory.
  */
 export const MAX_QUOTED_LINES = 1000;
 
@@ -223,7 +224,9 @@ export async function openCsv(input: Readable, options: { onBytes?: (bytes: numb
     }
     const rest = text.slice(start);
     if (final) {
-      if (rest !== '') ready.push({ text: rest, end: '' });
+      // A file of CRLF breaks cut after its last CR still ends that line.
+      const cr = lineBreak === '\n' && rest.endsWith('\r');
+      if (rest !== '') ready.push({ text: cr ? rest.slice(0, -1) : rest, end: cr ? '\r' : '' });
     } else if (rest !== '') pendingText.push(rest);
   };
   splitPending(false);
@@ -272,7 +275,7 @@ export async function openCsv(input: Readable, options: { onBytes?: (bytes: numb
     replay.unshift(...taken.slice(1));
     const quoteError =
       scan === 'malformed'
-        ? 'a quoted cell does not end with a quote followed by the delimiter or the end of the line'
+        ? 'a quoted cell is not closed properly (its closing quote must be followed by the delimiter or the end of the line)'
         : taken.length > MAX_QUOTED_LINES
           ? `a quoted cell is still open after ${MAX_QUOTED_LINES} lines`
           : 'a quoted cell is never closed';
@@ -280,10 +283,7 @@ export async function openCsv(input: Readable, options: { onBytes?: (bytes: numb
   };
 
   const splitAsWritten = (text: string) => text.split(delimiter);
-  const parseOne = (text: string): string[] | undefined => {
-    const result = Papa.parse<string[]>(text, { delimiter, newline: lineBreak, quoteChar: '"' });
-    return result.errors.length === 0 && result.data.length === 1 ? result.data[0] : undefined;
-  };
+  const parseOne = (text: string): string[] | undefined => parseRecords([text], delimiter, lineBreak)?.[0];
 
   const headerRecord = await nextRecord();
   const header = headerRecord && !headerRecord.quoteError ? parseOne(headerRecord.text) : undefined;
@@ -308,18 +308,17 @@ export async function openCsv(input: Readable, options: { onBytes?: (bytes: numb
       // One papaparse call for the batch's well-formed records, joined by the file's line break (each record's
       // own breaks are inside quoted cells, so papaparse returns one row per record).
       const wellFormed = batch.filter((record) => record.quoteError === undefined && record.text !== '');
-      const parsed = Papa.parse<string[]>(wellFormed.map((record) => record.text).join(lineBreak), {
+      const parsed = parseRecords(
+        wellFormed.map((record) => record.text),
         delimiter,
-        newline: lineBreak,
-        quoteChar: '"',
-      });
-      const agreed = parsed.errors.length === 0 && parsed.data.length === wellFormed.length;
+        lineBreak,
+      );
       let next = 0;
       yield batch.map((record): CsvRecord => {
         const { rowNumber, line, text, quoteError } = record;
         if (quoteError !== undefined) return { rowNumber, line, text, cells: splitAsWritten(text), quoteError };
         if (text === '') return { rowNumber, line, text, cells: [''] };
-        const cells = agreed ? parsed.data[next++] : parseOne(text);
+        const cells = parsed !== undefined ? parsed[next++] : parseOne(text);
         // papaparse disagreeing with the scan is a quoting problem the scan did not see: the line stands alone.
         return cells !== undefined
           ? { rowNumber, line, text, cells }
@@ -342,9 +341,26 @@ export async function openCsv(input: Readable, options: { onBytes?: (bytes: numb
   };
 }
 
+/**
+ * The cells of records' texts by papaparse, or undefined when papaparse does not read exactly one row per record
+ * without complaint. Each record is followed by a line break, which papaparse needs to accept spaces after a
+ * closing quote at the very end of its input; the empty row after the last break is dropped.
+ */
+function parseRecords(texts: readonly string[], delimiter: string, lineBreak: string): string[][] | undefined {
+  if (texts.length === 0) return [];
+  const result = Papa.parse<string[]>(`${texts.join(lineBreak)}${lineBreak}`, {
+    delimiter,
+    newline: lineBreak as CsvLineBreak,
+    quoteChar: '"',
+  });
+  const rows = result.data;
+  const last = rows[rows.length - 1];
+  if (last !== undefined && last.length === 1 && last[0] === '') rows.pop();
+  return result.errors.length === 0 && rows.length === texts.length ? rows : undefined;
+}
+
 /** The cells of one record's text, as the reader gave them (for rows read back for rejected.csv). */
 export function parseRecordText(text: string, delimiter: CsvDelimiter, lineBreak: CsvLineBreak): string[] {
   if (text === '') return [''];
-  const result = Papa.parse<string[]>(text, { delimiter, newline: lineBreak, quoteChar: '"' });
-  return result.errors.length === 0 && result.data.length === 1 ? result.data[0]! : text.split(delimiter);
+  return parseRecords([text], delimiter, lineBreak)?.[0] ?? text.split(delimiter);
 }
