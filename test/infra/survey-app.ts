@@ -31,7 +31,10 @@ export function removeSurveyApps(): void {
 export function surveyApp(context: Record<string, unknown> = {}): { app: App; stack: SurveyStack; template: Template } {
   const outdir = mkdtempSync(path.join(tmpdir(), 'survey-cdk-'));
   outdirs.push(outdir);
-  const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({
+    outdir,
+    context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], alarmEmail: 'alarms@example.org', ...context },
+  });
   const stack = addStage(app, deploymentOf(app));
   return { app, stack, template: Template.fromStack(stack) };
 }
