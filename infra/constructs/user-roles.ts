@@ -18,8 +18,14 @@ export interface UserRolesProps {
   readonly ingestRole: iam.IRole;
   /** The surveys that get a research-team role of their own. */
   readonly surveys: readonly string[];
-  /** Who may assume the roles, with MFA. @default the stack's account (its IAM policies then decide who) */
+  /** Who may assume the roles. @default the stack's account (its IAM policies then decide who) */
   readonly trustedPrincipal?: iam.PrincipalBase;
+  /**
+   * Whether the assuming session must have signed in with MFA (aws:MultiFactorAuthPresent). Turn it off only when
+   * `trustedPrincipal` is IAM Identity Center permission-set roles, whose sessions never carry the key and whose
+   * MFA Identity Center enforces (infra/README.md). @default true
+   */
+  readonly requireMfa?: boolean;
 }
 
 /**
@@ -31,8 +37,8 @@ export interface UserRolesProps {
  * - policy analysts run the workgroup's queries and read curated/;
  * - departments read exports/.
  *
- * None of them can write curated/ or reports/. An organisation that signs in through IAM Identity Center (whose
- * sessions carry no aws:MultiFactorAuthPresent) makes one permission set per role instead: infra/README.md.
+ * None of them can write curated/ or reports/. For an organisation that signs in through IAM Identity Center, whose
+ * sessions carry no aws:MultiFactorAuthPresent, see `requireMfa` and infra/README.md.
  */
 export class UserRoles extends Construct {
   /** One research-team role per survey, by survey id. */
@@ -47,12 +53,10 @@ export class UserRoles extends Construct {
     super(scope, id);
     const { lake, workgroup, functions } = props;
     const trusted = props.trustedPrincipal ?? new iam.AccountRootPrincipal();
-    const role = (roleId: string, description: string) =>
-      new iam.Role(this, roleId, {
-        // Long-lived keys alone cannot assume these roles: the session must have signed in with MFA.
-        assumedBy: trusted.withConditions({ Bool: { 'aws:MultiFactorAuthPresent': 'true' } }),
-        description,
-      });
+    // Long-lived keys alone cannot assume these roles: the session must have signed in with MFA.
+    const assumedBy =
+      props.requireMfa === false ? trusted : trusted.withConditions({ Bool: { 'aws:MultiFactorAuthPresent': 'true' } });
+    const role = (roleId: string, description: string) => new iam.Role(this, roleId, { assumedBy, description });
 
     this.researchTeams = new Map(
       props.surveys.map((survey) => {

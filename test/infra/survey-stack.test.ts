@@ -1,16 +1,22 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { App, CfnResource, Size, TagManager } from 'aws-cdk-lib';
+import { App, CfnResource, Size, Stack, TagManager } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ATHENA_WAIT_MARGIN,
+  Catalog,
+  DataLake,
   INGEST_COST,
   PROJECT_ROOT,
+  QueryWorkgroup,
   REJECTED_ROWS_TAG,
+  ServiceFunctions,
   SURVEY_RUNTIME,
+  UserRoles,
 } from '../../infra/constructs/index.ts';
 import { addStage, deploymentOf } from '../../infra/deployment.ts';
 import { SurveyStack } from '../../infra/survey-stack.ts';
@@ -481,6 +487,34 @@ describe('the user roles', () => {
         ],
       });
     }
+  });
+});
+
+describe('the user roles for IAM Identity Center', () => {
+  it('trust the given permission-set roles without the MFA key their sessions never carry', () => {
+    const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Sso');
+    const lake = new DataLake(stack, 'DataLake');
+    const catalog = new Catalog(stack, 'Catalog', { curated: lake.curated });
+    const workgroup = new QueryWorkgroup(stack, 'QueryWorkgroup', { lake, catalog, queriesDir: '/nonexistent' });
+    const functions = new ServiceFunctions(stack, 'Functions', { lake, workgroup, surveys: ['uk-se'] });
+    const sso = new iam.ArnPrincipal(
+      'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_UkSe_0123',
+    );
+    const roles = new UserRoles(stack, 'Roles', {
+      lake,
+      workgroup,
+      functions,
+      ingestRole: new iam.Role(stack, 'Ingest', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }),
+      surveys: ['uk-se'],
+      trustedPrincipal: sso,
+      requireMfa: false,
+    });
+    const trust =
+      Template.fromStack(stack).toJSON().Resources[
+        stack.getLogicalId(roles.researchTeams.get('uk-se')!.node.defaultChild as CfnResource)
+      ].Properties.AssumeRolePolicyDocument;
+    expect(trust.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: sso.arn } }]);
   });
 });
 
