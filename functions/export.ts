@@ -27,25 +27,24 @@ export type { ExportResponse } from './lib/lake-export.ts';
 
 /** { name, params, format, threshold?, p?, total? } → an export in exports/ and a presigned GET (15 min). */
 export function createExportHandler(deps: () => ExportDeps) {
-  return (
-    middy<unknown, ExportResponse>()
-      .use(captureLambdaHandler(tracer))
-      .use(injectLambdaContext(logger, { resetKeys: true }))
-      // The request was wrong, or the table could not be protected as asked (nothing was written).
-      .use(logErrors([RequestError, QueryError, ExportError, DisclosureError]))
-      .handler(async (event) => {
-        const { queriesDir = SAVED_QUERIES_DIR, now = () => new Date(), ...rest } = deps();
-        const request = parseRequest(ExportRequestSchema, event, 'export');
-        const response = await exportToLake({ ...rest, queriesDir, now: now() }, request);
-        logger.info('exported', {
-          query: response.name,
-          key: response.key,
-          rows: response.rows,
-          counts: response.counts,
-        });
-        return response;
-      })
-  );
+  // The request was wrong, or the table could not be protected as asked (nothing was written).
+  const callerErrors = [RequestError, QueryError, ExportError, DisclosureError];
+  return middy<unknown, ExportResponse>()
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logErrors(callerErrors))
+    .handler(async (event) => {
+      const { queriesDir = SAVED_QUERIES_DIR, now = () => new Date(), ...rest } = deps();
+      const request = parseRequest(ExportRequestSchema, event, 'export');
+      const response = await exportToLake({ ...rest, queriesDir, now: now() }, request);
+      logger.info('exported', {
+        query: response.name,
+        key: response.key,
+        rows: response.rows,
+        counts: response.counts,
+      });
+      return response;
+    });
 }
 
 /** Builds the dependencies from the environment the CDK set; clients only, no network call. */

@@ -20,19 +20,17 @@ const processor = new BatchProcessor(EventType.SQS, { logger });
  * the function is sized for); a message that failed transiently is reported alone (Powertools' batch processor).
  */
 export function createIngestHandler(deps: () => IngestDeps) {
-  return (
-    middy<SQSEvent, SQSBatchResponse>()
-      .use(captureLambdaHandler(tracer))
-      // No logMetrics middleware: each upload's metrics are published as it is done (a batch may hold several surveys),
-      // and its end-of-invocation flush would log a warning that nothing was left to publish.
-      .use(injectLambdaContext(logger, { resetKeys: true }))
-      .handler((event, context) =>
-        processPartialResponse(event, (record: SQSRecord) => ingestMessage(deps(), record), processor, {
-          context,
-          processInParallel: false,
-        }),
-      )
-  );
+  // No logMetrics middleware: each upload's metrics are published as it is done (a batch may hold several surveys),
+  // and its end-of-invocation flush would log a warning that nothing was left to publish.
+  return middy<SQSEvent, SQSBatchResponse>()
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler((event, context) =>
+      processPartialResponse(event, (record: SQSRecord) => ingestMessage(deps(), record), processor, {
+        context,
+        processInParallel: false,
+      }),
+    );
 }
 
 /** Builds the handler's dependencies from the environment the CDK set; clients only, no network call. */

@@ -31,7 +31,7 @@ export interface QueryResponse extends QueryResult {
 /** { name, params } → { name, columns, rows }; a bad request fails the invoke with one line. */
 export function createQueryHandler(deps: () => QueryDeps) {
   return middy<unknown, QueryResponse>()
-    .use(captureLambdaHandler(tracer))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logErrors([RequestError, QueryError]))
     .handler(async (event) => {

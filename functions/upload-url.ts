@@ -48,7 +48,7 @@ export const lambdaHandler = async (event: unknown, context: Context): Promise<U
 
 /** The Lambda entry point. */
 export const handler = middy<unknown, UploadUrl>()
-  .use(captureLambdaHandler(tracer))
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logErrors([UploadRequestError, UnknownSurveyError, WaveRangeError]))
   .handler(lambdaHandler);

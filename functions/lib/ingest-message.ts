@@ -11,6 +11,7 @@ import { RawKeyError, type RawObject, rawObjectsOf } from './s3-events.ts';
 
 /** What the ingest handler needs; built once per cold start (or by a test). */
 export interface IngestDeps {
+  /** The lake: raw/ read, curated/ and reports/ written. */
   readonly storage: Storage;
   /** The org_id HMAC key (the secret's value). */
   readonly orgKey: () => Promise<string>;

@@ -9,7 +9,10 @@ import type middy from '@middy/core';
 
 /** Structured JSON logs: every line carries the request id once `injectLambdaContext` has run. */
 export const logger = new Logger();
-/** X-Ray segments for the handler and every SDK client passed to `tracer.captureAWSv3Client`. */
+/**
+ * X-Ray segments for the handler and every SDK client passed to `tracer.captureAWSv3Client`. Handlers do not
+ * capture their responses: they hold presigned URLs (credentials, in effect) and query rows.
+ */
 export const tracer = new Tracer();
 /** CloudWatch metrics in Embedded Metric Format, written to the log as one JSON line per flush. */
 export const metrics = new Metrics();

@@ -34,8 +34,11 @@ export interface UploadUrl {
 export interface UploadLimits {
   /** The survey the caller may upload to (the alias it invoked), or undefined when it invoked none. */
   readonly survey: string | undefined;
+  /** The largest file, in bytes, that may be uploaded. */
   readonly maxBytes: number;
+  /** How long the URL stays valid, in seconds. */
   readonly expiresIn: number;
+  /** The signing time (tests). @default now */
   readonly now?: Date;
 }
 
