@@ -4,7 +4,8 @@
 //   queries:    each saved query's median latency (5 warm runs) on DuckDB over the 1M-row wave
 //   disclosure: suppress + verify a 200 × 12 table with totals (median of 5)
 //   bundles:    each Lambda bundle's size and cold import time (median of 5)
-// BENCH_ROWS=100000,1000000 (default) and BENCH_ONLY=ingest,queries,disclosure,bundles narrow a run; BENCH_RUNS
+//   lambda:     the ingest function's cost per MiB and peak /tmp, on the largest wave read as a stream
+// BENCH_ROWS=100000,1000000 (default) and BENCH_ONLY=ingest,queries,disclosure,bundles,lambda narrow a run; BENCH_RUNS
 // (default 3) sets the runs per ingest figure, interleaved so that a noisy machine hurts each figure alike.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { build } from 'esbuild';
 import { generateWave } from '../core/generate/index.ts';
 
 const root = new URL('..', import.meta.url).pathname;
-const only = new Set((process.env.BENCH_ONLY ?? 'ingest,queries,disclosure,bundles').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'ingest,queries,disclosure,bundles,lambda').split(','));
 const sizes = (process.env.BENCH_ROWS ?? '100000,1000000').split(',').map(Number);
 const work = await mkdtemp(join(tmpdir(), 'survey-bench-'));
 
@@ -132,6 +133,12 @@ try {
     const { benchBundles } = await import('./bundles.ts');
     console.log('\n## Lambda bundles\n');
     await benchBundles();
+  }
+
+  if (only.has('lambda')) {
+    const { benchLambdaLimits } = await import('./lambda-limits.ts');
+    console.log('\n## The ingest function: cost per MiB and /tmp, one thread from a stream\n');
+    await benchLambdaLimits(sizes[sizes.length - 1]!);
   }
 } finally {
   await rm(work, { recursive: true, force: true });

@@ -1,14 +1,16 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import middy from '@middy/core';
 import { z } from 'zod';
 import { DisclosureError } from '../core/disclosure/index.ts';
-import { AthenaEngine, AthenaQueryError } from '../core/engine/athena-engine.ts';
+import { AthenaEngine } from '../core/engine/athena-engine.ts';
 import { ExportError } from '../core/export/index.ts';
 import { QueryError } from '../core/queries/index.ts';
 import { bucketName, parseEnv, s3EndpointShape } from './lib/config.ts';
-import { functionUrl } from './lib/function-url.ts';
 import { lakeStorage, s3Client } from './lib/lake.ts';
 import { type ExportResponse, exportToLake, type LakeExportDeps } from './lib/lake-export.ts';
+import { logErrors, logger, tracer } from './lib/powertools.ts';
 import { presignDownload } from './lib/presign.ts';
 import { ExportRequestSchema, parseRequest, RequestError } from './lib/requests.ts';
 import { SAVED_QUERIES_DIR } from './lib/saved-queries.ts';
@@ -25,21 +27,23 @@ export type { ExportResponse } from './lib/lake-export.ts';
 
 /** { name, params, format, threshold?, p?, total? } → an export in exports/ and a presigned GET (15 min). */
 export function createExportHandler(deps: () => ExportDeps) {
+  // The request was wrong, or the table could not be protected as asked (nothing was written).
+  const callerErrors = [RequestError, QueryError, ExportError, DisclosureError];
   return middy<unknown, ExportResponse>()
-    .use(
-      functionUrl([
-        [RequestError, 400],
-        [QueryError, 400],
-        [ExportError, 400],
-        // The table could not be protected as asked: nothing was written.
-        [DisclosureError, 422],
-        [AthenaQueryError, 502],
-      ]),
-    )
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logErrors(callerErrors))
     .handler(async (event) => {
       const { queriesDir = SAVED_QUERIES_DIR, now = () => new Date(), ...rest } = deps();
       const request = parseRequest(ExportRequestSchema, event, 'export');
-      return exportToLake({ ...rest, queriesDir, now: now() }, request);
+      const response = await exportToLake({ ...rest, queriesDir, now: now() }, request);
+      logger.info('exported', {
+        query: response.name,
+        key: response.key,
+        rows: response.rows,
+        counts: response.counts,
+      });
+      return response;
     });
 }
 
@@ -47,14 +51,19 @@ export function createExportHandler(deps: () => ExportDeps) {
 function fromEnvironment(): ExportDeps {
   const env = parseEnv({
     ATHENA_WORKGROUP: z.string().min(1),
+    ATHENA_WAIT_SECONDS: z.coerce.number().int().positive(),
     GLUE_DATABASE: z.string().min(1),
     CURATED_BUCKET: bucketName,
     EXPORTS_BUCKET: bucketName,
     ...s3EndpointShape,
   });
-  const client = s3Client(env);
+  const client = tracer.captureAWSv3Client(s3Client(env));
   return {
-    engine: new AthenaEngine(new AthenaClient({}), { workgroup: env.ATHENA_WORKGROUP, database: env.GLUE_DATABASE }),
+    engine: new AthenaEngine(tracer.captureAWSv3Client(new AthenaClient({})), {
+      workgroup: env.ATHENA_WORKGROUP,
+      database: env.GLUE_DATABASE,
+      timeoutMs: env.ATHENA_WAIT_SECONDS * 1000,
+    }),
     lake: lakeStorage(client, { CURATED_BUCKET: env.CURATED_BUCKET, EXPORTS_BUCKET: env.EXPORTS_BUCKET }),
     presign: (key) => presignDownload(client, env.EXPORTS_BUCKET, key, 900),
   };
@@ -62,5 +71,5 @@ function fromEnvironment(): ExportDeps {
 
 let deps: ExportDeps | undefined;
 
-/** The Lambda entry point (direct invoke or function URL). */
+/** The Lambda entry point (direct invoke). */
 export const handler = createExportHandler(() => (deps ??= fromEnvironment()));

@@ -1,9 +1,14 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { UnknownSurveyError, WaveRangeError } from '../schemas/index.ts';
 import { bucketName, parseEnv, s3EndpointShape } from './lib/config.ts';
 import { s3Client } from './lib/lake.ts';
-import { presignUpload, type UploadUrl } from './lib/upload-url.ts';
+import { logErrors, logger, tracer } from './lib/powertools.ts';
+import { aliasSurvey, presignUpload, UploadRequestError, type UploadUrl } from './lib/upload-url.ts';
 
 /** What the handler needs; built on the first call, so importing the module never throws. */
 interface UploadDeps {
@@ -22,7 +27,7 @@ function fromEnvironment(): UploadDeps {
     ...s3EndpointShape,
   });
   return {
-    client: s3Client(env),
+    client: tracer.captureAWSv3Client(s3Client(env)),
     bucket: env.RAW_BUCKET,
     maxBytes: env.MAX_UPLOAD_BYTES,
     expiresIn: env.URL_EXPIRES_SECONDS,
@@ -31,13 +36,19 @@ function fromEnvironment(): UploadDeps {
 
 let deps: UploadDeps | undefined;
 
-/** { survey, wave, fileName, bytes } (direct invoke, or a function-URL body) → a presigned, size-bound PUT. */
-export const lambdaHandler = async (event: unknown): Promise<UploadUrl> => {
+/** { survey, wave, fileName, bytes }, invoked through the survey's alias → a presigned, size-bound PUT. */
+export const lambdaHandler = async (event: unknown, context: Context): Promise<UploadUrl> => {
   deps ??= fromEnvironment();
-  const body = (event as { body?: unknown } | null)?.body;
-  const request = typeof body === 'string' ? JSON.parse(body) : event;
-  return presignUpload(deps.client, deps.bucket, request, { maxBytes: deps.maxBytes, expiresIn: deps.expiresIn });
+  const { client, bucket, maxBytes, expiresIn } = deps;
+  const survey = aliasSurvey(context.invokedFunctionArn);
+  const signed = await presignUpload(client, bucket, event, { survey, maxBytes, expiresIn });
+  logger.info('presigned', { s3Key: signed.key, bytes: Number(signed.headers['content-length']) });
+  return signed;
 };
 
 /** The Lambda entry point. */
-export const handler = middy().handler(lambdaHandler);
+export const handler = middy<unknown, UploadUrl>()
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logErrors([UploadRequestError, UnknownSurveyError, WaveRangeError]))
+  .handler(lambdaHandler);

@@ -1,9 +1,9 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { SurveyStack } from './survey-stack.ts';
+import { addStage, deploymentOf } from './deployment.ts';
 
 // Environment-agnostic on purpose: synth needs no credentials; `cdk deploy` takes the account and region of the
-// credentials it runs with.
+// credentials it runs with. `-c stage=prod` (default dev), `-c surveys=uk-se,fr-ess`, `-c alarmEmail=ops@...`.
 const app = new App();
-new SurveyStack(app, 'SurveyPipeline', { description: 'Sector survey pipeline: lake, ingest, Athena, roles' });
+addStage(app, deploymentOf(app));
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

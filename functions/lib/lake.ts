@@ -1,5 +1,6 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { PutObjectTaggingCommand, S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { RoutedStorage } from '../../core/storage/routed-storage.ts';
 import { S3Storage, s3ClientConfig } from '../../core/storage/s3-storage.ts';
 import type { Storage } from '../../core/storage/storage.ts';
@@ -34,11 +35,33 @@ export function lakeStorage(client: S3Client, env: LakeBuckets): Storage {
   return new RoutedStorage(routes);
 }
 
-/** Reads the org_id HMAC key from Secrets Manager once per cold start. */
-export async function loadOrgKey(secretArn: string): Promise<string> {
+/** Puts one tag ("key=value") on an object, replacing its tag set: the reports bucket expires what carries it. */
+export async function tagObject(client: S3Client, bucket: string, key: string, tag: string): Promise<void> {
+  const at = tag.indexOf('=');
+  await client.send(
+    new PutObjectTaggingCommand({
+      Bucket: bucket,
+      Key: key,
+      Tagging: { TagSet: [{ Key: tag.slice(0, at), Value: tag.slice(at + 1) }] },
+    }),
+  );
+}
+
+/**
+ * The org_id HMAC key from Secrets Manager through Powertools Parameters: fetched on first use and cached for
+ * `maxAgeSeconds`, so a failed fetch is retried by the next invocation rather than remembered.
+ */
+export function orgKeyFromSecret(
+  secretArn: string,
+  options: { capture?: <T>(client: T) => T; maxAgeSeconds?: number } = {},
+): () => Promise<string> {
   const client = new SecretsManagerClient({});
-  const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
-  client.destroy();
-  if (!SecretString) throw new Error(`config: secret ${secretArn} has no string value`);
-  return SecretString;
+  const secrets = new SecretsProvider({ awsSdkV3Client: options.capture ? options.capture(client) : client });
+  return async () => {
+    const value = await secrets.get(secretArn, { maxAge: options.maxAgeSeconds ?? 900 });
+    if (typeof value !== 'string' || value === '') {
+      throw new Error(`config: secret ${secretArn} has no string value`);
+    }
+    return value;
+  };
 }

@@ -10,7 +10,7 @@ export class RequestError extends Error {
   }
 }
 
-/** A saved query and its parameters, as an analyst or a department sends them (direct invoke or function-URL body). */
+/** A saved query and its parameters, as an analyst or a department sends them (direct invoke). */
 export const QueryRequestSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'expected a saved query name such as "spinouts_by_sector"'),
   params: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
@@ -32,22 +32,10 @@ export const ExportRequestSchema = QueryRequestSchema.extend({
 export type ExportRequest = z.infer<typeof ExportRequestSchema>;
 
 /**
- * Parses the request a handler received: the event itself (direct invoke) or the JSON body of a function-URL
- * event. Throws a RequestError naming the first bad field, the value received and what is expected.
+ * Parses the request a handler received by direct invoke. Throws a RequestError naming the first bad field, the value
+ * received and what is expected.
  */
-export function parseRequest<T extends z.ZodType>(schema: T, event: unknown, component: string): z.infer<T> {
-  const body = (event as { body?: unknown; isBase64Encoded?: boolean } | null)?.body;
-  let request: unknown = event;
-  if (typeof body === 'string') {
-    const text = (event as { isBase64Encoded?: boolean }).isBase64Encoded
-      ? Buffer.from(body, 'base64').toString('utf8')
-      : body;
-    try {
-      request = JSON.parse(text);
-    } catch (error) {
-      throw new RequestError(`${component}: the request body must be JSON, got ${shown(text)}`, { cause: error });
-    }
-  }
+export function parseRequest<T extends z.ZodType>(schema: T, request: unknown, component: string): z.infer<T> {
   const parsed = schema.safeParse(request);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

@@ -11,18 +11,33 @@ export interface RawObject {
   readonly bytes?: number;
 }
 
+/** A message that names no raw upload the pipeline can ingest: retrying it cannot help. */
+export class RawKeyError extends Error {
+  /** Creates a one-line error. */
+  constructor(message: string) {
+    super(message);
+    this.name = 'RawKeyError';
+  }
+}
+
 const RAW_KEY = /^raw\/survey=([a-z][a-z0-9-]*)\/wave=(\d{4})\/([^/]+)$/;
 
 /** Reads the raw uploads named by one SQS message body holding an S3 event notification (test events: none). */
 export function rawObjectsOf(body: string): RawObject[] {
-  const event = JSON.parse(body) as Partial<S3Event> & { Event?: string };
+  let event: Partial<S3Event> & { Event?: string };
+  try {
+    event = JSON.parse(body) as typeof event;
+  } catch {
+    throw new RawKeyError(`ingest: the message is not JSON, got ${JSON.stringify(body.slice(0, 60))}`);
+  }
   if (event.Event === 's3:TestEvent') return [];
-  if (!Array.isArray(event.Records)) throw new Error('ingest: the message is not an S3 event notification');
+  if (!Array.isArray(event.Records)) throw new RawKeyError('ingest: the message is not an S3 event notification');
   return event.Records.filter((record) => record.eventName.startsWith('ObjectCreated')).map((record) => {
     // S3 event keys are URL-encoded with "+" for spaces.
     const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
     const match = RAW_KEY.exec(key);
-    if (!match) throw new Error(`ingest: raw object key must be raw/survey=<id>/wave=<year>/<file>, got "${key}"`);
+    if (!match)
+      throw new RawKeyError(`ingest: raw object key must be raw/survey=<id>/wave=<year>/<file>, got "${key}"`);
     return {
       bucket: record.s3.bucket.name,
       key,

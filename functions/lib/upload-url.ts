@@ -12,6 +12,15 @@ export const UploadRequestSchema = z.object({
   bytes: z.number().int().positive(),
 });
 
+/** A request the upload-url function refuses: one line, safe to show to the caller. */
+export class UploadRequestError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = 'UploadRequestError';
+  }
+}
+
 /** A presigned PUT: the client must send exactly `headers`, within `expiresIn` seconds. */
 export interface UploadUrl {
   readonly url: string;
@@ -21,25 +30,56 @@ export interface UploadUrl {
   readonly expiresAt: string;
 }
 
+/** What a presigned upload may be: the caller's survey, the largest size, how long the URL lives. */
+export interface UploadLimits {
+  /** The survey the caller may upload to (the alias it invoked), or undefined when it invoked none. */
+  readonly survey: string | undefined;
+  /** The largest file, in bytes, that may be uploaded. */
+  readonly maxBytes: number;
+  /** How long the URL stays valid, in seconds. */
+  readonly expiresIn: number;
+  /** The signing time (tests). @default now */
+  readonly now?: Date;
+}
+
 /**
- * Presigns a PUT of one raw wave file. The Content-Length is part of the signature, so the declared size,
- * checked against the limit here, is the only size S3 accepts.
+ * The survey an invocation may upload to: the qualifier of the ARN it was invoked by, which is the alias named after
+ * the survey (IAM lets each research team invoke its own survey's alias only); undefined when it has none.
+ */
+export function aliasSurvey(invokedFunctionArn: string): string | undefined {
+  const qualifier = invokedFunctionArn.split(':')[7];
+  return qualifier === undefined || qualifier === '$LATEST' || /^\d+$/.test(qualifier) ? undefined : qualifier;
+}
+
+/**
+ * Presigns a PUT of one raw wave file to the caller's own survey. The Content-Length is part of the signature, so
+ * the declared size, checked against the limit here, is the only size S3 accepts.
  */
 export async function presignUpload(
   client: S3Client,
   bucket: string,
   request: unknown,
-  limits: { maxBytes: number; expiresIn: number; now?: Date },
+  limits: UploadLimits,
 ): Promise<UploadUrl> {
   const parsed = UploadRequestSchema.safeParse(request);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`upload-url: ${issue?.path.join('.') || 'request'}: ${issue?.message}`);
+    throw new UploadRequestError(`upload-url: ${issue?.path.join('.') || 'request'}: ${issue?.message}`);
   }
   const { survey, wave, fileName, bytes } = parsed.data;
+  if (limits.survey === undefined) {
+    throw new UploadRequestError(
+      "upload-url: invoke your survey's alias of the function (function name, qualifier = survey id), got no alias",
+    );
+  }
+  if (survey !== limits.survey) {
+    throw new UploadRequestError(
+      `upload-url: survey: this alias uploads to survey "${limits.survey}" only, got "${survey}"`,
+    );
+  }
   checkWave(getSurvey(survey), wave);
   if (bytes > limits.maxBytes) {
-    throw new Error(`upload-url: the file is ${bytes} bytes; the limit is ${limits.maxBytes} bytes`);
+    throw new UploadRequestError(`upload-url: the file is ${bytes} bytes; the limit is ${limits.maxBytes} bytes`);
   }
   const key = rawKey(survey, wave, fileName);
   const command = new PutObjectCommand({ Bucket: bucket, Key: key, ContentLength: bytes, ContentType: 'text/csv' });

@@ -1,8 +1,9 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgePrefixGrant } from './nag.ts';
+import { acknowledgePrefixGrant, acknowledgeWildcards, nagArn } from './nag.ts';
 import { configure } from './survey-function.ts';
 
 /** The key prefixes of the lake (DESIGN.md "The lake layout"); each lives in its own bucket under the same prefix. */
@@ -14,6 +15,12 @@ export const LAKE_PREFIXES = {
   athenaResults: 'results/',
 } as const;
 
+/**
+ * The object tag that marks rejected rows (reports/.../rejected.csv: respondents' original cells) for expiry. The
+ * ingest function tags what it writes (REJECTED_ROWS_TAG); the reports bucket's lifecycle expires what carries it.
+ */
+export const REJECTED_ROWS_TAG = { key: 'retention', value: 'rejected-rows' } as const;
+
 /** Props of {@link DataLake}. */
 export interface DataLakeProps {
   /** How long superseded versions of raw uploads are kept. @default Duration.days(365) */
@@ -22,6 +29,8 @@ export interface DataLakeProps {
   readonly athenaResultsExpiration?: Duration;
   /** How long server access logs are kept. @default Duration.days(730) */
   readonly accessLogsExpiration?: Duration;
+  /** How long rejected rows (personal data) are kept after their ingest. @default Duration.days(90) */
+  readonly rejectedRowsExpiration?: Duration;
 }
 
 /**
@@ -29,12 +38,15 @@ export interface DataLakeProps {
  * access-log bucket they all log to. Every bucket is encrypted, blocks public access, refuses non-TLS requests,
  * and is retained when the stack is deleted.
  *
- * Encryption is S3-managed (SSE-S3, AES-256) rather than a customer-managed KMS key: who may read what is decided
- * by IAM and bucket policies (proven offline by test/infra), a KMS key policy would be a second copy of those
- * rules to keep in step for Athena, Glue and three roles, the access-log target bucket cannot use SSE-KMS at all,
- * and no organisation name, registration number or contact reaches curated/, reports/ or exports/. A
- * customer-managed key for the raw bucket is the step to take if a data-protection assessment asks for separate
- * key custody of raw uploads.
+ * Personal data lives in two buckets. raw/ holds the uploads as sent, and reports/ holds rejected.csv, which keeps
+ * the original cells of every rejected row: organisation names, contacts' e-mails, registration numbers and
+ * postcodes. Those two are encrypted under a customer-managed KMS key (rotated yearly, S3 Bucket Keys on), so that
+ * reading them needs kms:Decrypt on that key as well as an S3 grant (a broad s3:* given to some role later does not
+ * reach them) and every use of the key is in CloudTrail; bucket policies let each survey's objects be read only by
+ * that survey's research team and the ingest function. curated/ holds pseudonyms (org_id, response_id) and no
+ * name, contact or registration number, exports/ and Athena results hold disclosure-controlled aggregates, and the
+ * access-log bucket cannot use SSE-KMS at all: those stay on SSE-S3, which Athena, Glue and the analysts' roles
+ * read without a key policy to keep in step with their IAM.
  */
 export class DataLake extends Construct {
   /** Raw uploads as received, versioned. */
@@ -49,6 +61,8 @@ export class DataLake extends Construct {
   readonly athenaResults: s3.Bucket;
   /** Server access logs of every other bucket. */
   readonly accessLogs: s3.Bucket;
+  /** The customer-managed key of the buckets holding personal data: raw and reports. */
+  readonly personalDataKey: kms.Key;
 
   /** Creates the six buckets. */
   constructor(scope: Construct, id: string, props: DataLakeProps = {}) {
@@ -70,8 +84,20 @@ export class DataLake extends Construct {
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: prefix,
     });
+    this.personalDataKey = new kms.Key(this, 'PersonalDataKey', {
+      description: 'Encrypts raw uploads and rejected rows of the survey lake (personal data)',
+      enableKeyRotation: true,
+      // Retained with the buckets it encrypts: deleting it would make their objects unreadable.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const personal: s3.BucketProps = {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.personalDataKey,
+      bucketKeyEnabled: true,
+    };
     this.raw = new s3.Bucket(this, 'Raw', {
       ...logged('raw/'),
+      ...personal,
       versioned: true,
       lifecycleRules: [
         abortUploads,
@@ -85,7 +111,18 @@ export class DataLake extends Construct {
       ],
     });
     this.curated = new s3.Bucket(this, 'Curated', { ...logged('curated/'), lifecycleRules: [abortUploads] });
-    this.reports = new s3.Bucket(this, 'Reports', { ...logged('reports/'), lifecycleRules: [abortUploads] });
+    this.reports = new s3.Bucket(this, 'Reports', {
+      ...logged('reports/'),
+      ...personal,
+      lifecycleRules: [
+        abortUploads,
+        {
+          id: 'expire-rejected-rows',
+          tagFilters: { [REJECTED_ROWS_TAG.key]: REJECTED_ROWS_TAG.value },
+          expiration: props.rejectedRowsExpiration ?? Duration.days(90),
+        },
+      ],
+    });
     this.exports = new s3.Bucket(this, 'Exports', { ...logged('exports/'), lifecycleRules: [abortUploads] });
     this.athenaResults = new s3.Bucket(this, 'AthenaResults', {
       ...logged('athena-results/'),
@@ -102,10 +139,44 @@ export class DataLake extends Construct {
     return this.grantPrefix(grantee, this.raw, LAKE_PREFIXES.raw, 'read', 'reading raw uploads');
   }
 
-  /** Lets the grantee put objects under raw/, multipart included (RAW_BUCKET). */
+  /**
+   * Lets the grantee put objects under raw/, multipart included (RAW_BUCKET); see {@link restrictUploads}, which
+   * makes it the only principal that can.
+   */
   grantPutRaw(grantee: iam.IGrantable): iam.Grant {
     configure(grantee, 'RAW_BUCKET', this.raw.bucketName);
-    return this.grantPrefix(grantee, this.raw, LAKE_PREFIXES.raw, 'put', 'uploading to raw/');
+    return this.grantPrefix(grantee, this.raw, LAKE_PREFIXES.raw, 'put', 'presigning uploads to raw/');
+  }
+
+  /**
+   * Lets a research team read its own survey's uploads (raw/survey=<id>/) and reports (reports/survey=<id>/) and
+   * list those two prefixes, nothing else. Hand-written rather than CDK's grantRead, whose s3:List* on the whole
+   * bucket would show a team every other survey's keys.
+   */
+  grantReadSurvey(grantee: iam.IGrantable, survey: string): void {
+    for (const [bucket, prefix] of [
+      [this.raw, LAKE_PREFIXES.raw],
+      [this.reports, LAKE_PREFIXES.reports],
+    ] as const) {
+      const surveyPrefix = `${prefix}survey=${survey}/`;
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['s3:GetObject'],
+        resourceArns: [bucket.arnForObjects(`${surveyPrefix}*`)],
+      });
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['s3:ListBucket'],
+        resourceArns: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${surveyPrefix}*`] } },
+      });
+      acknowledgeWildcards(
+        grantee,
+        [`Resource::${nagArn(this, bucket.arnForObjects(`${surveyPrefix}*`))}`],
+        `A research team reads the objects under its own survey's prefix of ${prefix}, whose keys (wave, file) are data unknown at deploy time`,
+      );
+    }
+    this.personalDataKey.grantDecrypt(grantee);
   }
 
   /** Lets the grantee read curated/ (CURATED_BUCKET). */
@@ -126,15 +197,13 @@ export class DataLake extends Construct {
     );
   }
 
-  /** Lets the grantee read reports/ (REPORTS_BUCKET). */
-  grantReadReports(grantee: iam.IGrantable): iam.Grant {
-    configure(grantee, 'REPORTS_BUCKET', this.reports.bucketName);
-    return this.grantPrefix(grantee, this.reports, LAKE_PREFIXES.reports, 'read', 'reading validation reports');
-  }
-
-  /** Lets the grantee read, write and delete under reports/ (REPORTS_BUCKET); see {@link restrictWrites}. */
+  /**
+   * Lets the grantee read, write, tag and delete under reports/ (REPORTS_BUCKET, and REJECTED_ROWS_TAG, the tag
+   * that makes rejected rows expire); see {@link restrictWrites}.
+   */
   grantReadWriteReports(grantee: iam.IGrantable): iam.Grant {
     configure(grantee, 'REPORTS_BUCKET', this.reports.bucketName);
+    configure(grantee, 'REJECTED_ROWS_TAG', `${REJECTED_ROWS_TAG.key}=${REJECTED_ROWS_TAG.value}`);
     return this.grantPrefix(grantee, this.reports, LAKE_PREFIXES.reports, 'readWrite', 'writing validation reports');
   }
 
@@ -181,14 +250,15 @@ export class DataLake extends Construct {
         : kind === 'put'
           ? bucket.grantPut(grantee, objects)
           : bucket.grantReadWrite(grantee, objects);
-    acknowledgePrefixGrant(grantee, bucket.arnForObjects(objects), kind, what);
+    acknowledgePrefixGrant(grantee, bucket.arnForObjects(objects), kind, what, bucket.encryptionKey !== undefined);
     return grant;
   }
 
   /**
-   * Denies object writes and deletes in curated/ and reports/ to every principal but `writer` (the ingest
-   * function's role), in the buckets' own policies. Grants alone would only say who may write today; the deny
-   * keeps it true when someone later attaches a broad policy (s3:* on *) to another role.
+   * Denies object writes, deletes and tag changes in curated/ and reports/ to every principal but `writer` (the
+   * ingest function's role), in the buckets' own policies. Grants alone would only say who may write today; the
+   * deny keeps it true when someone later attaches a broad policy (s3:* on *) to another role, and nobody else can
+   * take the expiry tag off rejected rows.
    */
   restrictWrites(writer: iam.IRole): void {
     for (const bucket of [this.curated, this.reports]) {
@@ -197,9 +267,73 @@ export class DataLake extends Construct {
           sid: 'OnlyIngestWrites',
           effect: iam.Effect.DENY,
           principals: [new iam.AnyPrincipal()],
-          actions: ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectAcl'],
+          actions: [
+            's3:PutObject',
+            's3:DeleteObject',
+            's3:DeleteObjectVersion',
+            's3:PutObjectAcl',
+            's3:PutObjectTagging',
+            's3:DeleteObjectTagging',
+          ],
           resources: [bucket.arnForObjects('*')],
           conditions: { ArnNotEquals: { 'aws:PrincipalArn': writer.roleArn } },
+        }),
+      );
+    }
+  }
+
+  /**
+   * Denies putting objects in the raw bucket to every principal but `uploader` (the upload-URL function's role).
+   * A presigned PUT acts as the role that signed it, so uploads still work, but only through the upload URL, whose
+   * checks (survey, wave, file name, size) nobody can bypass by writing to raw/ directly.
+   */
+  restrictUploads(uploader: iam.IRole): void {
+    this.raw.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyUploadUrlPuts',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject', 's3:PutObjectAcl', 's3:PutObjectTagging'],
+        resources: [this.raw.arnForObjects('*')],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': uploader.roleArn } },
+      }),
+    );
+  }
+
+  /**
+   * Lets each survey's objects in raw/ and reports/ (uploads, reports, rejected rows: personal data) be read only by
+   * that survey's research team and by `ingest`, in the buckets' policies: a deny per survey prefix for every other
+   * principal, and a deny of everything outside the listed surveys' prefixes to all but `ingest`. As with
+   * {@link restrictWrites}, a broad policy attached to some other role later does not open them.
+   */
+  containPersonalData(ingest: iam.IRole, teams: ReadonlyMap<string, iam.IRole>): void {
+    const read = ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectAttributes', 's3:GetObjectVersionAttributes'];
+    for (const [bucket, prefix] of [
+      [this.raw, LAKE_PREFIXES.raw],
+      [this.reports, LAKE_PREFIXES.reports],
+    ] as const) {
+      const surveyObjects = (survey: string) => bucket.arnForObjects(`${prefix}survey=${survey}/*`);
+      for (const [survey, team] of teams) {
+        bucket.addToResourcePolicy(
+          new iam.PolicyStatement({
+            sid: `OnlyTeamReads${survey.replace(/[^A-Za-z0-9]/g, '')}`,
+            effect: iam.Effect.DENY,
+            principals: [new iam.AnyPrincipal()],
+            actions: read,
+            resources: [surveyObjects(survey)],
+            conditions: { ArnNotEquals: { 'aws:PrincipalArn': [team.roleArn, ingest.roleArn] } },
+          }),
+        );
+      }
+      const listed = [...teams.keys()].map(surveyObjects);
+      bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'OnlyIngestReadsOtherKeys',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: read,
+          ...(listed.length > 0 ? { notResources: listed } : { resources: [bucket.arnForObjects('*')] }),
+          conditions: { ArnNotEquals: { 'aws:PrincipalArn': ingest.roleArn } },
         }),
       );
     }

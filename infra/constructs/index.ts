@@ -1,10 +1,11 @@
 // The constructs the survey stack is composed of (STYLE.md 10).
+export { Alarms, type AlarmsProps } from './alarms.ts';
 export { Catalog, type CatalogProps, RESPONSES_TABLE } from './catalog.ts';
-export { DataLake, type DataLakeProps, LAKE_PREFIXES } from './data-lake.ts';
-export { IngestPipeline, type IngestPipelineProps } from './ingest-pipeline.ts';
+export { DataLake, type DataLakeProps, LAKE_PREFIXES, REJECTED_ROWS_TAG } from './data-lake.ts';
+export { INGEST_COST, IngestPipeline, type IngestPipelineProps } from './ingest-pipeline.ts';
 export { QueryWorkgroup, type QueryWorkgroupProps } from './query-workgroup.ts';
 export { readSavedQueryFiles, type SavedQueryFile } from './saved-query-files.ts';
-export { ServiceFunctions, type ServiceFunctionsProps } from './service-functions.ts';
+export { ATHENA_WAIT_MARGIN, ServiceFunctions, type ServiceFunctionsProps } from './service-functions.ts';
 export {
   configure,
   PROJECT_ROOT,

@@ -1,5 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -11,13 +10,24 @@ import type { Catalog } from './catalog.ts';
 import { type DataLake, LAKE_PREFIXES } from './data-lake.ts';
 import { SurveyFunction } from './survey-function.ts';
 
+/**
+ * What one ingest of a wave costs, measured on a 491 MiB generated file read as a stream on one thread, as the
+ * function reads it (`npx survey generate --rows 2000000`, then ingestWave from a read stream): 23 s, peak /tmp
+ * 1.78 times the file (spool, duplicate buckets, rejected rows; the Parquet streams straight to S3).
+ */
+export const INGEST_COST = { secondsPerMebibyte: 23 / 491, tmpBytesPerInputByte: 1.78 } as const;
+
 /** Props of {@link IngestPipeline}. */
 export interface IngestPipelineProps {
   /** The lake: raw/ is read, curated/ and reports/ are written. */
   readonly lake: DataLake;
   /** The catalog whose partitions the ingest switches. */
   readonly catalog: Catalog;
-  /** The ingest function's timeout; the queue's visibility timeout is six times it. @default Duration.minutes(5) */
+  /** The largest file the upload URL allows: it sizes the function's /tmp and timeout. @default Size.mebibytes(512) */
+  readonly maxUploadSize?: Size;
+  /** The CloudWatch namespace of the ingest metrics (rows, valid, rejected, refused, seconds per survey). */
+  readonly metricsNamespace: string;
+  /** The ingest function's timeout; the queue's visibility timeout is six times it. @default from maxUploadSize */
   readonly timeout?: Duration;
   /** How many ingest functions may run at once (the event source's maximum concurrency, 2..1000). @default 2 */
   readonly maxConcurrency?: number;
@@ -27,9 +37,9 @@ export interface IngestPipelineProps {
 
 /**
  * The ingest path: an object created under raw/ → an S3 event on an SQS queue → the ingest function, which
- * writes curated/ and reports/ and switches the wave's catalog partition. One bad file fails only its own
- * message (reportBatchItemFailures); a message failing `maxReceiveCount` times lands in the dead-letter queue,
- * and an alarm fires as soon as one is there.
+ * writes curated/ and reports/ and switches the wave's catalog partition. One failing file fails only its own
+ * message (reportBatchItemFailures); a message failing `maxReceiveCount` times lands in the dead-letter queue
+ * (the Alarms construct watches it).
  */
 export class IngestPipeline extends Construct {
   /** The ingest function. */
@@ -38,26 +48,34 @@ export class IngestPipeline extends Construct {
   readonly queue: sqs.Queue;
   /** The dead-letter queue. */
   readonly deadLetterQueue: sqs.Queue;
-  /** Fires when the dead-letter queue holds a message. */
-  readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** How long a received message stays hidden from other consumers: six function timeouts. */
+  readonly visibilityTimeout: Duration;
   /** The secret key org_id is an HMAC under (CODEBOOK.md "org_id"). */
   readonly orgIdKey: secretsmanager.Secret;
 
-  /** Creates the queues, the function, the event notification, the event source and the alarm. */
+  /** Creates the queues, the function, the event notification and the event source. */
   constructor(scope: Construct, id: string, props: IngestPipelineProps) {
     super(scope, id);
-    const timeout = props.timeout ?? Duration.minutes(5);
+    const upload = (props.maxUploadSize ?? Size.mebibytes(512)).toMebibytes();
+    // /tmp: 512 MiB upload × 1.78 measured /tmp per input byte × 1.5 margin = 1367 MiB, rounded up to 1536 MiB.
+    const tmp = Math.max(512, Math.ceil((upload * INGEST_COST.tmpBytesPerInputByte * 1.5) / 512) * 512);
+    // Timeout: 512 MiB × 0.047 s/MiB measured = 24 s, × 4 for one Lambda vCPU and S3 reads, × 2 margin = 192 s → 4 min.
+    const minutes = Math.ceil((upload * INGEST_COST.secondsPerMebibyte * 4 * 2) / 60);
+    const timeout = props.timeout ?? Duration.minutes(minutes);
     this.function = new SurveyFunction(this, 'IngestFunction', {
       entry: 'functions/ingest.ts',
       description:
         'Ingests a raw survey wave: validates, writes curated Parquet and the report, switches the partition',
       timeout,
+      // Memory buys CPU here (peak RSS stays near 200 MB at 2M rows): 2 GB is about 1.2 vCPU.
       memorySize: 2048,
+      ephemeralStorageSize: Size.mebibytes(tmp),
       // DuckDB applies the duplicate rule and writes the Parquet: its native library is the one `npm ci`
       // installed for this x86-64 build machine, so the function runs on x86-64.
       architecture: lambda.Architecture.X86_64,
       nativeModules: ['@duckdb/node-api', '@duckdb/node-bindings', '@duckdb/node-bindings-linux-x64'],
     });
+    this.function.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', props.metricsNamespace);
     props.lake.grantReadRaw(this.function);
     props.lake.grantReadWriteCurated(this.function);
     props.lake.grantReadWriteReports(this.function);
@@ -84,12 +102,13 @@ export class IngestPipeline extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    // Six times the function timeout (the Lambda guidance for SQS sources), so that a message is not handed to
+    // a second invocation while the first, including its retries and batching window, may still hold it.
+    this.visibilityTimeout = Duration.seconds(timeout.toSeconds() * 6);
     this.queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      // Six times the function timeout (the Lambda guidance for SQS sources), so that a message is not handed to
-      // a second invocation while the first, including its retries and batching window, may still hold it.
-      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+      visibilityTimeout: this.visibilityTimeout,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 3 },
     });
     props.lake.raw.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue), {
@@ -98,26 +117,14 @@ export class IngestPipeline extends Construct {
     acknowledgeNotificationsHandler(this);
     this.function.addEventSource(
       new SqsEventSource(this.queue, {
-        batchSize: 5,
+        // One upload per invocation: the timeout and /tmp above are sized for one file of the largest size.
+        batchSize: 1,
         reportBatchItemFailures: true,
         // Ingest is memory- and Glue-bound; a handful at once keeps a burst of uploads from exhausting the
         // account's concurrency and from racing many partition switches.
         maxConcurrency: props.maxConcurrency ?? 2,
       }),
     );
-
-    this.deadLetterAlarm = this.deadLetterQueue
-      .metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      })
-      .createAlarm(this, 'DeadLetterAlarm', {
-        alarmDescription: 'An uploaded wave failed to ingest repeatedly: its S3 event is in the dead-letter queue',
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
   }
 }
 

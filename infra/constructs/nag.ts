@@ -47,6 +47,13 @@ export const S3_GRANT_ACTIONS = {
   readWrite: ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'],
 } as const;
 
+/** The KMS action groups CDK adds to a grant on a bucket with a customer-managed key (reads only decrypt). */
+const KMS_GRANT_ACTIONS = {
+  read: [],
+  put: ['kms:ReEncrypt*', 'kms:GenerateDataKey*'],
+  readWrite: ['kms:ReEncrypt*', 'kms:GenerateDataKey*'],
+} as const;
+
 /**
  * Acknowledges the wildcards of one CDK bucket grant scoped to a key prefix: the object ARN ends in "<prefix>*"
  * because the keys under it are data (survey, wave, file) unknown at deploy time, and the action groups are
@@ -57,12 +64,14 @@ export function acknowledgePrefixGrant(
   objectsArn: string,
   kind: keyof typeof S3_GRANT_ACTIONS,
   what: string,
+  encrypted = false,
 ): void {
   const holder = policyHolder(grantee);
   if (holder === undefined) return;
+  const actions = [...S3_GRANT_ACTIONS[kind], ...(encrypted ? KMS_GRANT_ACTIONS[kind] : [])];
   acknowledgeWildcards(
     grantee,
-    [`Resource::${nagArn(holder, objectsArn)}`, ...S3_GRANT_ACTIONS[kind].map((action) => `Action::${action}`)],
-    `${what}: scoped to one key prefix of one bucket, whose keys (survey, wave, file) are data unknown at deploy time; the actions are CDK's ${kind} grant set (STYLE.md 10: grants, not hand-written IAM)`,
+    [`Resource::${nagArn(holder, objectsArn)}`, ...actions.map((action) => `Action::${action}`)],
+    `${what}: scoped to one key prefix of one bucket (and its own KMS key), whose keys (survey, wave, file) are data unknown at deploy time; the actions are CDK's ${kind} grant set (STYLE.md 10: grants, not hand-written IAM)`,
   );
 }

@@ -1,8 +1,13 @@
 import { Duration, Size } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { DataLake } from './data-lake.ts';
 import type { QueryWorkgroup } from './query-workgroup.ts';
 import { SurveyFunction } from './survey-function.ts';
+
+/** How long before its timeout a function stops waiting for Athena: time to stop the query and answer. */
+export const ATHENA_WAIT_MARGIN = Duration.seconds(30);
 
 /** Props of {@link ServiceFunctions}. */
 export interface ServiceFunctionsProps {
@@ -10,6 +15,8 @@ export interface ServiceFunctionsProps {
   readonly lake: DataLake;
   /** The workgroup the query and export functions run in. */
   readonly workgroup: QueryWorkgroup;
+  /** The surveys that get an alias of the upload-url function: invoking alias <id> presigns uploads to <id> only. */
+  readonly surveys: readonly string[];
   /** The largest wave file the upload-url function presigns a PUT for. @default Size.mebibytes(512) */
   readonly maxUploadSize?: Size;
   /** How long a presigned upload URL stays valid. @default Duration.minutes(15) */
@@ -24,6 +31,11 @@ export class ServiceFunctions extends Construct {
   readonly export: SurveyFunction;
   /** A presigned, size-limited PUT for raw/. */
   readonly uploadUrl: SurveyFunction;
+  /**
+   * One alias of the upload-url function per survey, named by the survey id. A research team may invoke its own
+   * survey's alias only (IAM), and the function presigns uploads only to the survey its alias names.
+   */
+  readonly uploadUrlAliases: ReadonlyMap<string, lambda.Alias>;
 
   /** Creates the three functions, each granted what it uses and configured in the same call. */
   constructor(scope: Construct, id: string, props: ServiceFunctionsProps) {
@@ -35,6 +47,7 @@ export class ServiceFunctions extends Construct {
       timeout: Duration.minutes(2),
     });
     props.workgroup.grantQuery(this.query);
+    waitForAthena(this.query);
 
     this.export = new SurveyFunction(this, 'ExportFunction', {
       entry: 'functions/export.ts',
@@ -44,6 +57,7 @@ export class ServiceFunctions extends Construct {
     });
     props.workgroup.grantQuery(this.export);
     props.lake.grantReadWriteExports(this.export);
+    waitForAthena(this.export);
 
     this.uploadUrl = new SurveyFunction(this, 'UploadUrlFunction', {
       entry: 'functions/upload-url.ts',
@@ -52,10 +66,42 @@ export class ServiceFunctions extends Construct {
       memorySize: 256,
     });
     props.lake.grantPutRaw(this.uploadUrl);
+    props.lake.restrictUploads(this.uploadUrl.executionRole);
     this.uploadUrl.addEnvironment('MAX_UPLOAD_BYTES', String((props.maxUploadSize ?? Size.mebibytes(512)).toBytes()));
     this.uploadUrl.addEnvironment(
       'URL_EXPIRES_SECONDS',
       String((props.uploadUrlExpiry ?? Duration.minutes(15)).toSeconds()),
     );
+    const version = this.uploadUrl.currentVersion;
+    this.uploadUrlAliases = new Map(
+      props.surveys.map((survey) => [
+        survey,
+        new lambda.Alias(this, `UploadUrl-${survey}`, {
+          aliasName: survey,
+          version,
+          description: `Presigns uploads to raw/survey=${survey}/ only`,
+        }),
+      ]),
+    );
   }
+
+  /** Lets a research team invoke its own survey's alias of the upload-url function, and nothing else of it. */
+  grantUpload(survey: string, grantee: iam.IGrantable): iam.Grant {
+    const alias = this.uploadUrlAliases.get(survey);
+    if (alias === undefined) {
+      throw new Error(
+        `infra: survey "${survey}" has no upload-url alias; expected one of ${[...this.uploadUrlAliases.keys()].join(', ')}`,
+      );
+    }
+    return alias.grantInvoke(grantee);
+  }
+}
+
+/**
+ * Tells a function how long to wait for an Athena query (ATHENA_WAIT_SECONDS): its timeout less the margin, so it
+ * stops the query (StopQueryExecution) and says so before Lambda ends it.
+ */
+function waitForAthena(fn: SurveyFunction): void {
+  const timeout = fn.timeout ?? Duration.seconds(30);
+  fn.addEnvironment('ATHENA_WAIT_SECONDS', String(timeout.toSeconds() - ATHENA_WAIT_MARGIN.toSeconds()));
 }

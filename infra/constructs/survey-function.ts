@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, type Size } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -28,6 +28,8 @@ export interface SurveyFunctionProps {
   readonly timeout?: Duration;
   /** @default 512 */
   readonly memorySize?: number;
+  /** The size of /tmp. @default Size.mebibytes(512) */
+  readonly ephemeralStorageSize?: Size;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
   /** @default lambda.Architecture.ARM_64 */
@@ -41,9 +43,10 @@ export interface SurveyFunctionProps {
 
 /**
  * A Lambda function of this project, holding every default in one place: the newest Node.js on arm64, X-Ray
- * tracing, its own log group with a retention, its own role with no managed policy, and a local esbuild bundle
- * (minified ESM with a source map). A native module (DuckDB, for the ingest) must be named in `nativeModules`:
- * any other that a handler pulls in fails the bundle loudly instead of failing in Lambda.
+ * tracing, JSON logs in its own log group with a retention, Powertools' service name (the entry's file name, e.g.
+ * "ingest"), its own role with no managed policy, and a local esbuild bundle (minified ESM with a source map). A
+ * native module (DuckDB, for the ingest) must be named in `nativeModules`: any other that a handler pulls in fails
+ * the bundle loudly instead of failing in Lambda.
  */
 export class SurveyFunction extends NodejsFunction {
   /** The execution role, always created here (never undefined, unlike `lambda.Function.role`). */
@@ -72,12 +75,18 @@ export class SurveyFunction extends NodejsFunction {
       architecture: props.architecture ?? lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
+      ephemeralStorageSize: props.ephemeralStorageSize,
       tracing: lambda.Tracing.ACTIVE,
+      // The runtime's own lines (an uncaught error, a timeout) are JSON with the request id, like Powertools' Logger.
+      loggingFormat: lambda.LoggingFormat.JSON,
       role,
       logGroup,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      environment: { NODE_OPTIONS: '--enable-source-maps' },
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: path.basename(props.entry, '.ts'),
+      },
       bundling: {
         format: OutputFormat.ESM,
         mainFields: ['module', 'main'],

@@ -41,13 +41,22 @@ beforeAll(() => {
     AWS_SHARED_CREDENTIALS_FILE: path.join(work, 'no-aws-credentials'),
     CI: 'true',
   });
-  const cdk = [path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'), 'synth', '-q', '-o', path.join(work, 'cdk.out')];
+  const cdk = [
+    path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'),
+    'synth',
+    '-q',
+    '-o',
+    path.join(work, 'cdk.out'),
+    ...['-c', 'stage=prod', '-c', 'alarmEmail=ops@example.org', '-c', 'surveys=uk-se,fr-ess'],
+  ];
   const isolated = canIsolateNetwork();
   const [command, ...args] = isolated ? ['unshare', '-rn', ...cdk] : cdk;
   const started = Date.now();
   result = spawnSync(command!, args, { cwd: PROJECT_ROOT, env, encoding: 'utf8', timeout: 170_000 });
   seconds = (Date.now() - started) / 1000;
-  console.info(`cdk synth -q offline${isolated ? ' in an empty network namespace' : ''}: ${seconds.toFixed(1)} s`);
+  console.info(
+    `cdk synth -q -c stage=prod offline${isolated ? ' in an empty network namespace' : ''}: ${seconds.toFixed(1)} s`,
+  );
 }, 180_000);
 
 afterAll(() => {
@@ -55,10 +64,18 @@ afterAll(() => {
 });
 
 describe('cdk synth offline', () => {
-  it('succeeds with no network and no credentials, cdk-nag included', () => {
+  it('succeeds with no network and no credentials, cdk-nag included, for the stage given in context', () => {
     expect(result.error).toBeUndefined();
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
-    expect(existsSync(path.join(work, 'cdk.out', 'SurveyPipeline.template.json'))).toBe(true);
+    expect(readdirSync(path.join(work, 'cdk.out')).filter((file) => file.endsWith('.template.json'))).toEqual([
+      'SurveyPipeline-prod.template.json',
+    ]);
+    const template = JSON.parse(readFileSync(path.join(work, 'cdk.out', 'SurveyPipeline-prod.template.json'), 'utf8'));
+    const database = Object.values(
+      template.Resources as Record<string, { Type: string; Properties: { DatabaseInput?: { Name?: string } } }>,
+    ).find((resource) => resource.Type === 'AWS::Glue::Database');
+    expect(database?.Properties.DatabaseInput?.Name).toBe('survey_lake_prod');
+    expect(JSON.stringify(template)).toContain('ops@example.org');
   });
 
   it('bundles the four functions with the local esbuild, never with Docker', () => {

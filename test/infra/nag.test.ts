@@ -27,8 +27,8 @@ describe('cdk-nag AwsSolutions checks', () => {
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
     expect(findings(stack)).toEqual(
       expect.arrayContaining([
-        'AwsSolutions-IAM5[Action::s3:*] at SurveyPipeline/CarelessRole/DefaultPolicy/Resource',
-        'AwsSolutions-IAM5[Resource::*] at SurveyPipeline/CarelessRole/DefaultPolicy/Resource',
+        `AwsSolutions-IAM5[Action::s3:*] at ${stack.stackName}/CarelessRole/DefaultPolicy/Resource`,
+        `AwsSolutions-IAM5[Resource::*] at ${stack.stackName}/CarelessRole/DefaultPolicy/Resource`,
       ]),
     );
   });

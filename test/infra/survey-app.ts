@@ -5,7 +5,8 @@ import { App, CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { PROJECT_ROOT } from '../../infra/constructs/index.ts';
-import { SurveyStack } from '../../infra/survey-stack.ts';
+import { addStage, deploymentOf } from '../../infra/deployment.ts';
+import type { SurveyStack } from '../../infra/survey-stack.ts';
 
 /** The context `cdk synth` runs with (cdk.json), so the tests see the same feature flags as a deployment. */
 export function cdkJsonContext(): Record<string, unknown> {
@@ -23,12 +24,18 @@ export function removeSurveyApps(): void {
   for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** The survey stack in an app with cdk.json's context; bundling is skipped (the synth test bundles for real). */
-export function surveyApp(): { app: App; stack: SurveyStack; template: Template } {
+/**
+ * The survey stack as infra/app.ts adds it, in an app with cdk.json's context plus `context` (as `-c key=value`
+ * gives it); bundling is skipped (the synth test bundles for real).
+ */
+export function surveyApp(context: Record<string, unknown> = {}): { app: App; stack: SurveyStack; template: Template } {
   const outdir = mkdtempSync(path.join(tmpdir(), 'survey-cdk-'));
   outdirs.push(outdir);
-  const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
-  const stack = new SurveyStack(app, 'SurveyPipeline');
+  const app = new App({
+    outdir,
+    context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], alarmEmail: 'alarms@example.org', ...context },
+  });
+  const stack = addStage(app, deploymentOf(app));
   return { app, stack, template: Template.fromStack(stack) };
 }
 

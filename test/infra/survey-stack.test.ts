@@ -1,10 +1,27 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { App, CfnResource, Size, Stack, TagManager } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, SURVEY_RUNTIME } from '../../infra/constructs/index.ts';
+import {
+  ATHENA_WAIT_MARGIN,
+  Catalog,
+  DataLake,
+  INGEST_COST,
+  PROJECT_ROOT,
+  QueryWorkgroup,
+  REJECTED_ROWS_TAG,
+  ServiceFunctions,
+  SURVEY_RUNTIME,
+  UserRoles,
+} from '../../infra/constructs/index.ts';
+import { addStage, deploymentOf } from '../../infra/deployment.ts';
+import { SurveyStack } from '../../infra/survey-stack.ts';
 import { glueColumns, gluePartitionKeys } from '../../schemas/index.ts';
-import { logicalId, removeSurveyApps, surveyApp } from './survey-app.ts';
+import { cdkJsonContext, logicalId, removeSurveyApps, surveyApp } from './survey-app.ts';
 
 afterAll(removeSurveyApps);
 
@@ -24,9 +41,7 @@ describe('the data lake buckets', () => {
     const buckets = resources('AWS::S3::Bucket');
     expect(Object.keys(buckets)).toHaveLength(6);
     for (const bucket of Object.values(buckets)) {
-      expect(bucket.Properties.BucketEncryption).toEqual({
-        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-      });
+      expect(bucket.Properties.BucketEncryption).toBeDefined();
       expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
         BlockPublicAcls: true,
         BlockPublicPolicy: true,
@@ -35,6 +50,49 @@ describe('the data lake buckets', () => {
       });
       expect(bucket.DeletionPolicy).toBe('Retain');
     }
+  });
+
+  it('encrypts the personal data (raw uploads, rejected rows) under a rotated, retained KMS key, the rest SSE-S3', () => {
+    const key = logicalId(built.stack, built.stack.lake.personalDataKey);
+    expect(resources('AWS::KMS::Key')[key]).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: { EnableKeyRotation: true },
+    });
+    for (const name of ['raw', 'reports'] as const) {
+      expect(resources('AWS::S3::Bucket')[bucketId(name)]!.Properties.BucketEncryption, name).toEqual({
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': [key, 'Arn'] },
+            },
+          },
+        ],
+      });
+    }
+    for (const name of ['curated', 'exports', 'athenaResults', 'accessLogs'] as const) {
+      expect(resources('AWS::S3::Bucket')[bucketId(name)]!.Properties.BucketEncryption, name).toEqual({
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      });
+    }
+  });
+
+  it('expires rejected rows by their tag after 90 days and keeps the reports themselves', () => {
+    const rules = (
+      resources('AWS::S3::Bucket')[bucketId('reports')]!.Properties.LifecycleConfiguration as {
+        Rules: Record<string, unknown>[];
+      }
+    ).Rules;
+    const expiring = rules.filter((rule) => rule.ExpirationInDays !== undefined);
+    expect(expiring).toEqual([
+      {
+        Id: 'expire-rejected-rows',
+        Status: 'Enabled',
+        ExpirationInDays: 90,
+        TagFilters: [{ Key: REJECTED_ROWS_TAG.key, Value: REJECTED_ROWS_TAG.value }],
+      },
+    ]);
   });
 
   it('refuses non-TLS requests on every bucket in its bucket policy', () => {
@@ -135,7 +193,7 @@ describe('the ingest path', () => {
     }
   });
 
-  it('alarms as soon as one message is in the dead-letter queue', () => {
+  it('alarms as soon as one message is in the dead-letter queue, and tells the alarm topic', () => {
     built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Namespace: 'AWS/SQS',
@@ -148,6 +206,7 @@ describe('the ingest path', () => {
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 1,
+      AlarmActions: [{ Ref: logicalId(built.stack, built.stack.alarms.topic) }],
     });
   });
 
@@ -157,7 +216,39 @@ describe('the ingest path', () => {
       FunctionName: { Ref: logicalId(built.stack, built.stack.ingest.function) },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 2 },
+      BatchSize: 1,
     });
+  });
+
+  it('gives the ingest function the /tmp and the time the largest upload needs, by the measured ingest cost', () => {
+    const ingest = resources('AWS::Lambda::Function')[logicalId(built.stack, built.stack.ingest.function)]!;
+    const maxUpload = Number(environment(built.stack.functions.uploadUrl).MAX_UPLOAD_BYTES);
+    expect(maxUpload).toBe(512 * 1024 ** 2);
+    const tmpMiB = (ingest.Properties.EphemeralStorage as { Size: number }).Size;
+    expect(tmpMiB * 1024 ** 2).toBeGreaterThanOrEqual(maxUpload * INGEST_COST.tmpBytesPerInputByte * 1.5);
+    expect(tmpMiB).toBeLessThanOrEqual(10240);
+    const seconds = (maxUpload / 1024 ** 2) * INGEST_COST.secondsPerMebibyte;
+    expect(ingest.Properties.Timeout as number).toBeGreaterThanOrEqual(seconds * 8);
+    expect(ingest.Properties.Timeout as number).toBeLessThanOrEqual(900);
+  });
+
+  it('sizes /tmp and the timeout from the upload limit, so raising one raises the others', () => {
+    const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+    const stack = new SurveyStack(app, 'Big', {
+      stage: 'big',
+      surveys: ['uk-se'],
+      alarmEmail: 'alarms@example.org',
+      maxUploadSize: Size.gibibytes(2),
+    });
+    const fn =
+      Template.fromStack(stack).findResources('AWS::Lambda::Function')[logicalId(stack, stack.ingest.function)]!;
+    expect(fn.Properties.EphemeralStorage.Size).toBeGreaterThanOrEqual(2048 * INGEST_COST.tmpBytesPerInputByte * 1.5);
+    expect(fn.Properties.Timeout).toBeGreaterThanOrEqual(2048 * INGEST_COST.secondsPerMebibyte * 8);
+    expect(Template.fromStack(stack).findResources('AWS::Lambda::Function')).toSatisfy((all: object) =>
+      Object.values(all).some(
+        (other) => other.Properties?.Environment?.Variables?.MAX_UPLOAD_BYTES === String(2 * 1024 ** 3),
+      ),
+    );
   });
 
   it('keeps the org_id key in a retained secret the ingest function is told about', () => {
@@ -249,6 +340,12 @@ describe('the Athena workgroup', () => {
   });
 });
 
+/** A function's environment variables in the template. */
+function environment(fn: IConstruct): Record<string, unknown> {
+  const resource = resources('AWS::Lambda::Function')[logicalId(built.stack, fn)]!;
+  return (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
 describe('the functions', () => {
   const functions = () => ({
     ingest: built.stack.ingest.function,
@@ -274,58 +371,77 @@ describe('the functions', () => {
     }
   });
 
-  it('log to their own log group with a retention', () => {
+  it('log JSON to their own log group with a retention', () => {
     for (const fn of Object.values(functions())) {
       const resource = resources('AWS::Lambda::Function')[logicalId(built.stack, fn)]!;
       const group = logicalId(built.stack, fn.logs);
-      expect(resource.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: group } });
+      expect(resource.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: group }, LogFormat: 'JSON' });
       expect(resources('AWS::Logs::LogGroup')[group]!.Properties.RetentionInDays).toBe(90);
     }
   });
 
   it('are told exactly the names of what they were granted', () => {
-    const env = (fn: keyof ReturnType<typeof functions>) =>
-      Object.keys(
-        (
-          resources('AWS::Lambda::Function')[logicalId(built.stack, functions()[fn])]!.Properties.Environment as {
-            Variables: Record<string, unknown>;
-          }
-        ).Variables,
-      ).sort();
+    const env = (fn: keyof ReturnType<typeof functions>) => Object.keys(environment(functions()[fn])).sort();
+    const common = ['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'];
     expect(env('ingest')).toEqual(
       [
+        ...common,
         'CURATED_BUCKET',
         'GLUE_DATABASE',
         'GLUE_TABLE',
-        'NODE_OPTIONS',
         'ORG_KEY_SECRET_ARN',
+        'POWERTOOLS_METRICS_NAMESPACE',
         'RAW_BUCKET',
+        'REJECTED_ROWS_TAG',
         'REPORTS_BUCKET',
       ].sort(),
     );
     expect(env('query')).toEqual(
-      ['ATHENA_WORKGROUP', 'CURATED_BUCKET', 'GLUE_DATABASE', 'GLUE_TABLE', 'NODE_OPTIONS'].sort(),
+      [...common, 'ATHENA_WAIT_SECONDS', 'ATHENA_WORKGROUP', 'CURATED_BUCKET', 'GLUE_DATABASE', 'GLUE_TABLE'].sort(),
     );
     expect(env('export')).toEqual(
-      ['ATHENA_WORKGROUP', 'CURATED_BUCKET', 'EXPORTS_BUCKET', 'GLUE_DATABASE', 'GLUE_TABLE', 'NODE_OPTIONS'].sort(),
+      [
+        ...common,
+        'ATHENA_WAIT_SECONDS',
+        'ATHENA_WORKGROUP',
+        'CURATED_BUCKET',
+        'EXPORTS_BUCKET',
+        'GLUE_DATABASE',
+        'GLUE_TABLE',
+      ].sort(),
     );
-    expect(env('uploadUrl')).toEqual(['MAX_UPLOAD_BYTES', 'NODE_OPTIONS', 'RAW_BUCKET', 'URL_EXPIRES_SECONDS']);
+    expect(env('uploadUrl')).toEqual([...common, 'MAX_UPLOAD_BYTES', 'RAW_BUCKET', 'URL_EXPIRES_SECONDS'].sort());
   });
 
   it('carry values that point at the right resources', () => {
-    const vars = (
-      resources('AWS::Lambda::Function')[logicalId(built.stack, built.stack.functions.export)]!.Properties
-        .Environment as { Variables: Record<string, unknown> }
-    ).Variables;
+    const vars = environment(built.stack.functions.export);
     expect(vars.EXPORTS_BUCKET).toEqual({ Ref: bucketId('exports') });
     expect(vars.ATHENA_WORKGROUP).toBe(built.stack.workgroup.workGroupName);
-    expect(vars.GLUE_DATABASE).toBe('survey_lake');
-    const upload = (
-      resources('AWS::Lambda::Function')[logicalId(built.stack, built.stack.functions.uploadUrl)]!.Properties
-        .Environment as { Variables: Record<string, unknown> }
-    ).Variables;
+    expect(vars.GLUE_DATABASE).toBe('survey_lake_dev');
+    expect(vars.POWERTOOLS_SERVICE_NAME).toBe('export');
+    const upload = environment(built.stack.functions.uploadUrl);
     expect(upload.MAX_UPLOAD_BYTES).toBe(String(512 * 1024 ** 2));
     expect(upload.URL_EXPIRES_SECONDS).toBe('900');
+    const ingest = environment(built.stack.ingest.function);
+    expect(ingest.POWERTOOLS_METRICS_NAMESPACE).toBe('survey/dev');
+    expect(ingest.REJECTED_ROWS_TAG).toBe(`${REJECTED_ROWS_TAG.key}=${REJECTED_ROWS_TAG.value}`);
+  });
+
+  it('stop waiting for Athena (and stop the query) well before Lambda ends them', () => {
+    for (const fn of [built.stack.functions.query, built.stack.functions.export]) {
+      const timeout = resources('AWS::Lambda::Function')[logicalId(built.stack, fn)]!.Properties.Timeout as number;
+      const wait = Number(environment(fn).ATHENA_WAIT_SECONDS);
+      expect(wait).toBeGreaterThan(0);
+      expect(wait + ATHENA_WAIT_MARGIN.toSeconds()).toBeLessThanOrEqual(timeout);
+    }
+  });
+
+  it('give the upload-url function one alias per survey, named by the survey id', () => {
+    const aliases = Object.values(resources('AWS::Lambda::Alias'));
+    expect(aliases.map((alias) => alias.Properties.Name).sort()).toEqual(['fr-ess', 'uk-se']);
+    for (const alias of aliases) {
+      expect(alias.Properties.FunctionName).toEqual({ Ref: logicalId(built.stack, built.stack.functions.uploadUrl) });
+    }
   });
 
   it('use roles without AWS managed policies', () => {
@@ -336,8 +452,217 @@ describe('the functions', () => {
   });
 });
 
+describe('the user roles', () => {
+  const roleResource = (role: IConstruct) => resources('AWS::IAM::Role')[logicalId(built.stack, role)]!;
+  const users = () => [
+    ...built.stack.roles.researchTeams.values(),
+    built.stack.roles.policyAnalyst,
+    built.stack.roles.department,
+  ];
+
+  it('give every survey of the deployment a research-team role of its own', () => {
+    expect([...built.stack.roles.researchTeams.keys()]).toEqual(['uk-se', 'fr-ess']);
+    const one = surveyApp({ surveys: 'uk-se' });
+    expect([...one.stack.roles.researchTeams.keys()]).toEqual(['uk-se']);
+    expect(Object.values(one.template.findResources('AWS::Lambda::Alias')).map((a) => a.Properties.Name)).toEqual([
+      'uk-se',
+    ]);
+  });
+
+  it('can be assumed only by a session of the account that signed in with MFA', () => {
+    for (const role of users()) {
+      expect(roleResource(role).Properties.AssumeRolePolicyDocument).toEqual({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: {
+              AWS: {
+                'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']],
+              },
+            },
+            Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+          },
+        ],
+      });
+    }
+  });
+});
+
+describe('the user roles for IAM Identity Center', () => {
+  it('trust the given permission-set roles without the MFA key their sessions never carry', () => {
+    const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Sso');
+    const lake = new DataLake(stack, 'DataLake');
+    const catalog = new Catalog(stack, 'Catalog', { curated: lake.curated });
+    const workgroup = new QueryWorkgroup(stack, 'QueryWorkgroup', { lake, catalog, queriesDir: '/nonexistent' });
+    const functions = new ServiceFunctions(stack, 'Functions', { lake, workgroup, surveys: ['uk-se'] });
+    const sso = new iam.ArnPrincipal(
+      'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_UkSe_0123',
+    );
+    const roles = new UserRoles(stack, 'Roles', {
+      lake,
+      workgroup,
+      functions,
+      ingestRole: new iam.Role(stack, 'Ingest', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }),
+      surveys: ['uk-se'],
+      trustedPrincipal: sso,
+      requireMfa: false,
+    });
+    const trust =
+      Template.fromStack(stack).toJSON().Resources[
+        stack.getLogicalId(roles.researchTeams.get('uk-se')!.node.defaultChild as CfnResource)
+      ].Properties.AssumeRolePolicyDocument;
+    expect(trust.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: sso.arn } }]);
+  });
+});
+
+describe('the alarms', () => {
+  const alarms = () => Object.values(resources('AWS::CloudWatch::Alarm'));
+  const topic = () => ({ Ref: logicalId(built.stack, built.stack.alarms.topic) });
+
+  it('all notify one encrypted, TLS-only topic that e-mails the address given in context', () => {
+    expect(alarms().length).toBeGreaterThanOrEqual(10);
+    for (const alarm of alarms()) expect(alarm.Properties.AlarmActions).toEqual([topic()]);
+    const [topicResource] = Object.values(resources('AWS::SNS::Topic'));
+    expect(topicResource?.Properties.KmsMasterKeyId).toBeDefined();
+    built.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'alarms@example.org',
+      TopicArn: topic(),
+    });
+    built.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: [{ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }] },
+    });
+  });
+
+  it('let CloudWatch use the topic key, which SNS needs to accept an alarm', () => {
+    const key =
+      resources('AWS::KMS::Key')[logicalId(built.stack, built.stack.alarms.topic.masterKey as unknown as IConstruct)]!;
+    expect(JSON.stringify(key.Properties.KeyPolicy)).toContain('cloudwatch.amazonaws.com');
+  });
+
+  it('watch every function for errors and throttles', () => {
+    const fns = [
+      built.stack.ingest.function,
+      built.stack.functions.query,
+      built.stack.functions.export,
+      built.stack.functions.uploadUrl,
+    ];
+    for (const fn of fns) {
+      for (const metric of ['Errors', 'Throttles']) {
+        const watching = alarms().filter(
+          (alarm) =>
+            alarm.Properties.MetricName === metric &&
+            JSON.stringify(alarm.Properties.Dimensions) ===
+              JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId(built.stack, fn) } }]),
+        );
+        expect(watching, `${fn.node.id} ${metric}`).toHaveLength(1);
+        expect(watching[0]!.Properties).toMatchObject({ Threshold: 1, Statistic: 'Sum', Period: 300 });
+      }
+    }
+  });
+
+  it('fire when an upload waits longer than one visibility timeout', () => {
+    const queue = resources('AWS::SQS::Queue')[logicalId(built.stack, built.stack.ingest.queue)]!;
+    built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(built.stack, built.stack.ingest.queue), 'QueueName'] } },
+      ],
+      Threshold: queue.Properties.VisibilityTimeout,
+    });
+  });
+
+  it('warn at synth when nobody is to be e-mailed', () => {
+    const { stack } = surveyApp({ alarmEmail: undefined });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('no -c alarmEmail'));
+    expect(warnings).toHaveLength(1);
+    expect(Template.fromStack(stack).findResources('AWS::SNS::Subscription')).toEqual({});
+  });
+});
+
+describe('the stages', () => {
+  it('tag every taggable resource with the project and the stage', () => {
+    const untagged: string[] = [];
+    let checked = 0;
+    const visit = (node: IConstruct) => {
+      if (node instanceof CfnResource && TagManager.isTaggable(node)) {
+        const tags = resources(node.cfnResourceType)[built.stack.getLogicalId(node)]?.Properties.Tags as
+          | { Key: string; Value: string }[]
+          | Record<string, string>
+          | undefined;
+        const pairs = Array.isArray(tags) ? Object.fromEntries(tags.map((t) => [t.Key, t.Value])) : (tags ?? {});
+        if (pairs.project !== 'survey' || pairs.stage !== 'dev') untagged.push(node.node.path);
+        checked += 1;
+      }
+      node.node.children.forEach(visit);
+    };
+    visit(built.stack);
+    expect(untagged).toEqual([]);
+    expect(checked).toBeGreaterThan(25);
+  });
+
+  it('synthesise dev and prod side by side in one app, with nothing named alike', () => {
+    const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+    const dev = addStage(app, { stage: 'dev', surveys: ['uk-se', 'fr-ess'], alarmEmail: 'dev@example.org' });
+    const prod = addStage(app, { stage: 'prod', surveys: ['uk-se', 'fr-ess'], alarmEmail: 'ops@example.org' });
+    const assembly = app.synth();
+    expect(assembly.stacks.map((stack) => stack.stackName).sort()).toEqual([
+      'SurveyPipeline-dev',
+      'SurveyPipeline-prod',
+    ]);
+    // Every name the stacks give a resource themselves (the rest CloudFormation generates from the stack name).
+    const names = (stack: SurveyStack) => {
+      const template = assembly.getStackByName(stack.stackName).template as { Resources: Record<string, Resource> };
+      return Object.values(template.Resources).flatMap((resource) => {
+        const p = resource.Properties ?? {};
+        const given = [
+          p.BucketName,
+          p.FunctionName,
+          p.RoleName,
+          p.QueueName,
+          p.TopicName,
+          p.AlarmName,
+          p.LogGroupName,
+          (p.DatabaseInput as { Name?: unknown } | undefined)?.Name,
+          resource.Type === 'AWS::Athena::WorkGroup' ? p.Name : undefined,
+          resource.Type === 'AWS::Glue::Table'
+            ? `${p.DatabaseName}.${(p.TableInput as { Name: string }).Name}`
+            : undefined,
+        ];
+        return given.filter((name): name is string => typeof name === 'string');
+      });
+    };
+    const devNames = names(dev);
+    expect(devNames.length).toBeGreaterThanOrEqual(3);
+    expect(names(prod).filter((name) => devNames.includes(name))).toEqual([]);
+    expect(dev.catalog.databaseName).toBe('survey_lake_dev');
+    expect(prod.catalog.databaseName).toBe('survey_lake_prod');
+    expect(dev.workgroup.workGroupName).not.toBe(prod.workgroup.workGroupName);
+    const namespace = (stack: SurveyStack) =>
+      Template.fromStack(stack).findResources('AWS::Lambda::Function')[logicalId(stack, stack.ingest.function)]!
+        .Properties.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE as string;
+    expect([namespace(dev), namespace(prod)]).toEqual(['survey/dev', 'survey/prod']);
+  });
+
+  it('read the stage, the surveys and the alarm e-mail from context, refusing bad values with one line', () => {
+    const context = (values: Record<string, unknown>) => deploymentOf(new App({ context: values }));
+    expect(context({})).toEqual({ stage: 'dev', surveys: ['uk-se', 'fr-ess'], alarmEmail: undefined });
+    expect(context({ stage: 'prod', surveys: 'fr-ess', alarmEmail: 'ops@example.org' })).toEqual({
+      stage: 'prod',
+      surveys: ['fr-ess'],
+      alarmEmail: 'ops@example.org',
+    });
+    expect(() => context({ stage: 'Prod-1' })).toThrow(/^infra: context "stage" expected lower-case letters/);
+    expect(() => context({ surveys: 'uk-se,nope' })).toThrow(/unknown survey "nope"/);
+    expect(() => context({ alarmEmail: 'ops' })).toThrow(/^infra: context "alarmEmail" .*; got "ops"$/);
+  });
+});
+
 describe('the outputs', () => {
-  it('name the buckets, the workgroup, the queue and the three role ARNs', () => {
+  it('name the buckets, the workgroup, the queue, the alarm topic and every role ARN', () => {
     const outputs = Object.keys(built.template.findOutputs('*'));
     expect(outputs).toEqual(
       expect.arrayContaining([
@@ -349,13 +674,16 @@ describe('the outputs', () => {
         'AthenaWorkGroupName',
         'GlueDatabaseName',
         'IngestQueueUrl',
-        'ResearchTeamRoleArn',
+        'ResearchTeamRoleArnUkSe',
+        'ResearchTeamRoleArnFrEss',
         'PolicyAnalystRoleArn',
         'DepartmentRoleArn',
+        'UploadUrlFunctionName',
+        'AlarmTopicArn',
       ]),
     );
-    built.template.hasOutput('DepartmentRoleArn', {
-      Value: { 'Fn::GetAtt': [logicalId(built.stack, built.stack.roles.department), 'Arn'] },
+    built.template.hasOutput('ResearchTeamRoleArnFrEss', {
+      Value: { 'Fn::GetAtt': [logicalId(built.stack, built.stack.roles.researchTeams.get('fr-ess')!), 'Arn'] },
     });
   });
 });

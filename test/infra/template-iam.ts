@@ -16,8 +16,11 @@ type PolicyDocument = { Version?: string; Statement: Json[] };
 export class TemplateIam {
   private readonly resources: Record<string, Resource>;
 
-  /** Reads a template as Template.toJSON() gives it. */
-  constructor(template: { Resources: Record<string, Resource> }) {
+  /** Reads a template as Template.toJSON() gives it, of the stack with this name. */
+  constructor(
+    template: { Resources: Record<string, Resource> },
+    private readonly stackName: string,
+  ) {
     this.resources = template.Resources;
   }
 
@@ -58,6 +61,11 @@ export class TemplateIam {
     return [...attached, ...inline];
   }
 
+  /** A role's trust policy (who may assume it), resolved. */
+  trustPolicy(roleId: string): PolicyDocument {
+    return this.resolve(this.resource(roleId).Properties!.AssumeRolePolicyDocument) as PolicyDocument;
+  }
+
   /** The resolved bucket policy of the bucket a resource ARN ("arn:aws:s3:::name[/key]") is in, if it has one. */
   bucketPolicyFor(arn: string): PolicyDocument | undefined {
     const name = arn.replace(/^arn:aws:s3:::/, '').split('/')[0];
@@ -65,6 +73,13 @@ export class TemplateIam {
       (resource) => resource.Type === 'AWS::S3::BucketPolicy' && this.resolve(resource.Properties!.Bucket) === name,
     );
     return entry === undefined ? undefined : (this.resolve(entry.Properties!.PolicyDocument) as PolicyDocument);
+  }
+
+  /** The resolved key policy of the KMS key with this ARN ("arn:aws:kms:<region>:<account>:key/<id>"). */
+  keyPolicyFor(arn: string): PolicyDocument | undefined {
+    const id = arn.slice(arn.lastIndexOf('/') + 1);
+    const key = this.resources[id];
+    return key?.Type === 'AWS::KMS::Key' ? (this.resolve(key.Properties!.KeyPolicy) as PolicyDocument) : undefined;
   }
 
   /** The ARN of an object (or of the bucket, with key "") in a bucket of the template. */
@@ -104,7 +119,7 @@ export class TemplateIam {
       'AWS::Region': REGION,
       'AWS::AccountId': ACCOUNT,
       'AWS::URLSuffix': 'amazonaws.com',
-      'AWS::StackName': 'SurveyPipeline',
+      'AWS::StackName': this.stackName,
     };
     if (pseudo[id] !== undefined) return pseudo[id];
     const resource = this.resource(id);
@@ -113,6 +128,10 @@ export class TemplateIam {
         return `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${id}`;
       case 'AWS::SecretsManager::Secret':
         return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${id}-AbCdEf`;
+      case 'AWS::Lambda::Alias': {
+        const fn = this.resolve(resource.Properties!.FunctionName) as string;
+        return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${fn}:${resource.Properties!.Name as string}`;
+      }
       default:
         return this.nameOf(id);
     }
@@ -127,6 +146,7 @@ export class TemplateIam {
       'AWS::Lambda::Function': `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`,
       'AWS::SQS::Queue': `arn:aws:sqs:${REGION}:${ACCOUNT}:${name}`,
       'AWS::Logs::LogGroup': `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}:*`,
+      'AWS::KMS::Key': `arn:aws:kms:${REGION}:${ACCOUNT}:key/${name}`,
     };
     if (attribute === 'Arn' && arns[type] !== undefined) return arns[type];
     if (attribute === 'QueueName' && type === 'AWS::SQS::Queue') return name;
@@ -138,20 +158,25 @@ export class TemplateIam {
 export type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
 
 /**
- * Whether a role of the template may perform `action` on `resourceArn`: its identity policies and, for S3, the
- * bucket's policy, evaluated by @cloud-copilot/iam-simulate as a session of that role over TLS, in the same account.
+ * Whether a role of the template may perform `action` on `resourceArn`: its identity policies and, for S3 and KMS,
+ * the bucket's or key's policy, evaluated by @cloud-copilot/iam-simulate as a session of that role over TLS, in the same account.
  */
 export async function decide(
   iam: TemplateIam,
   roleId: string,
   action: string,
   resourceArn: string,
-  options: { secureTransport?: boolean; extraIdentityPolicy?: PolicyDocument } = {},
+  options: { secureTransport?: boolean; extraIdentityPolicy?: PolicyDocument; context?: Record<string, string> } = {},
 ): Promise<Decision> {
   const roleArn = iam.roleArn(roleId);
   const identityPolicies = iam.identityPolicies(roleId);
   if (options.extraIdentityPolicy) identityPolicies.push({ name: 'extra', policy: options.extraIdentityPolicy });
-  const resourcePolicy = action.startsWith('s3:') ? iam.bucketPolicyFor(resourceArn) : undefined;
+  // S3 and KMS consult the resource's own policy too (a KMS key's policy must let the account's IAM policies in).
+  const resourcePolicy = action.startsWith('s3:')
+    ? iam.bucketPolicyFor(resourceArn)
+    : action.startsWith('kms:')
+      ? iam.keyPolicyFor(resourceArn)
+      : undefined;
   const simulation: Simulation = {
     request: {
       principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${iam.nameOf(roleId)}/session`,
@@ -161,6 +186,7 @@ export async function decide(
         'aws:PrincipalArn': roleArn,
         'aws:SecureTransport': String(options.secureTransport ?? true),
         'aws:PrincipalAccount': ACCOUNT,
+        ...options.context,
       },
     },
     identityPolicies: identityPolicies as Simulation['identityPolicies'],
@@ -171,6 +197,40 @@ export async function decide(
   const result = await runSimulation(simulation, {});
   if (result.resultType === 'error') {
     throw new Error(`test: the simulation of ${action} on ${resourceArn} is invalid: ${JSON.stringify(result.errors)}`);
+  }
+  return result.overallResult as Decision;
+}
+
+/**
+ * Whether an IAM user of the account, whose own policy lets it assume any role, may assume a role of the template:
+ * the role's trust policy decides, evaluated with or without MFA on the user's session.
+ */
+export async function mayAssume(iam: TemplateIam, roleId: string, options: { mfa: boolean }): Promise<Decision> {
+  const simulation: Simulation = {
+    request: {
+      principal: `arn:aws:iam::${ACCOUNT}:user/alice`,
+      action: 'sts:AssumeRole',
+      resource: { resource: iam.roleArn(roleId), accountId: ACCOUNT },
+      contextVariables: {
+        'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:user/alice`,
+        'aws:PrincipalAccount': ACCOUNT,
+        'aws:SecureTransport': 'true',
+        'aws:MultiFactorAuthPresent': String(options.mfa),
+      },
+    },
+    identityPolicies: [
+      {
+        name: 'assume-anything',
+        policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] },
+      },
+    ] as Simulation['identityPolicies'],
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: iam.trustPolicy(roleId) as Simulation['resourcePolicy'],
+  };
+  const result = await runSimulation(simulation, {});
+  if (result.resultType === 'error') {
+    throw new Error(`test: the simulation of sts:AssumeRole on ${roleId} is invalid: ${JSON.stringify(result.errors)}`);
   }
   return result.overallResult as Decision;
 }
