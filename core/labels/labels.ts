@@ -151,6 +151,7 @@ export function formatValue(unit: Unit | undefined, value: number, options: { co
             style: 'currency',
             currency: unit.code,
             notation: 'compact',
+            minimumFractionDigits: 0,
             maximumFractionDigits: 1,
           }).format(value)
         : numberFormat(`${unit.code}`, { style: 'currency', currency: unit.code, maximumFractionDigits: 0 }).format(

@@ -44,6 +44,12 @@ export interface BulletinSectionSpec {
 /** The sections of the bulletin, in order; a new saved query becomes a section by adding one entry. */
 export const BULLETIN_SECTIONS: readonly BulletinSectionSpec[] = [
   {
+    query: 'spinouts_by_sector',
+    params: ({ survey, wave }) => ({ survey: survey.id, wave: String(wave) }),
+    title: ({ wave }) => `Public-sector spin-outs by sector, ${wave}`,
+    measures: ['spinouts'],
+  },
+  {
     query: 'wave_summary',
     params: ({ survey }) => ({ survey: survey.id }),
     title: () => 'Responses and spin-outs in each wave of the survey',
@@ -51,12 +57,6 @@ export const BULLETIN_SECTIONS: readonly BulletinSectionSpec[] = [
     orientation: 'vertical',
     // A sum over waves counts an organisation once per wave it answered: not a figure anyone should read.
     total: false,
-  },
-  {
-    query: 'spinouts_by_sector',
-    params: ({ survey, wave }) => ({ survey: survey.id, wave: String(wave) }),
-    title: ({ wave }) => `Public-sector spin-outs by sector, ${wave}`,
-    measures: ['spinouts'],
   },
   {
     query: 'spinouts_by_parent_body',
@@ -422,7 +422,7 @@ export async function renderBulletinPage(bulletin: Bulletin): Promise<string> {
     const body = doc.rows.length - (doc.total ? 1 : 0);
     const chart =
       body > 0 ? await chartFigure(sectionChart(section), { id: `${id}-chart`, tableId: `${id}-table` }) : '';
-    sections.push(html`<section id="${id}" aria-labelledby="${id}-heading">
+    sections.push(html`<section class="query" id="${id}" aria-labelledby="${id}-heading">
 <h2 id="${id}-heading">${section.title}</h2>
 <p>${doc.query.description}</p>
 ${body > 0 ? chart : html`<p><strong>No organisation in this wave is in this table.</strong></p>`}

@@ -42,6 +42,8 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1re
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; }
 ol.fixes li { margin-bottom: .5rem; }
+nav ol { columns: 2 20rem; column-gap: 2rem; margin: 0; }
+nav li { break-inside: avoid; }
 footer { max-width: 62rem; margin: 0 auto; padding: 1rem; color: var(--muted); font-size: .85rem; border-top: 1px solid var(--rule); }
 @media print { header.masthead { background: none; color: var(--ink); } h2 { break-after: avoid; } figure, table { break-inside: avoid; } }
 `;
@@ -63,7 +65,10 @@ export interface PageParts {
   readonly footer: HtmlValue;
 }
 
-/** A complete, self-contained HTML document: inline CSS and SVG, nothing loaded from elsewhere. */
+/**
+ * A complete, self-contained HTML document: inline CSS and SVG, nothing loaded from elsewhere (an empty icon, so
+ * that a browser asks no server for /favicon.ico).
+ */
 export function renderPage(parts: PageParts): string {
   const page: Html = html`<!doctype html>
 <html lang="en">
@@ -73,6 +78,7 @@ export function renderPage(parts: PageParts): string {
 <meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
 <meta name="referrer" content="no-referrer">
 <meta name="generator" content="survey">
+<link rel="icon" href="data:,">
 <title>${parts.title}</title>
 <style>${trusted(STYLE)}</style>
 </head>
