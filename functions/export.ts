@@ -8,9 +8,10 @@ import { QueryError } from '../core/queries/index.ts';
 import { bucketName, parseEnv, s3EndpointShape } from './lib/config.ts';
 import { functionUrl } from './lib/function-url.ts';
 import { lakeStorage, s3Client } from './lib/lake.ts';
+import { type BulletinResponse, bulletinToLake } from './lib/lake-bulletin.ts';
 import { type ExportResponse, exportToLake, type LakeExportDeps } from './lib/lake-export.ts';
 import { presignDownload } from './lib/presign.ts';
-import { ExportRequestSchema, parseRequest, RequestError } from './lib/requests.ts';
+import { exportRequestSchemaOf, parseRequest, RequestError } from './lib/requests.ts';
 import { SAVED_QUERIES_DIR } from './lib/saved-queries.ts';
 
 /** What the export handler needs; built once per cold start (or by a test). */
@@ -21,11 +22,15 @@ export interface ExportDeps extends Omit<LakeExportDeps, 'queriesDir' | 'now'> {
   readonly now?: () => Date;
 }
 
+export type { BulletinResponse } from './lib/lake-bulletin.ts';
 export type { ExportResponse } from './lib/lake-export.ts';
 
-/** { name, params, format, threshold?, p?, total? } → an export in exports/ and a presigned GET (15 min). */
+/**
+ * { name, params, format, threshold?, p?, total? } → an export in exports/ and a presigned GET (15 min);
+ * { bulletin: { survey, wave }, threshold?, p? } → the wave's bulletin page and a link that opens it.
+ */
 export function createExportHandler(deps: () => ExportDeps) {
-  return middy<unknown, ExportResponse>()
+  return middy<unknown, ExportResponse | BulletinResponse>()
     .use(
       functionUrl([
         [RequestError, 400],
@@ -38,8 +43,9 @@ export function createExportHandler(deps: () => ExportDeps) {
     )
     .handler(async (event) => {
       const { queriesDir = SAVED_QUERIES_DIR, now = () => new Date(), ...rest } = deps();
-      const request = parseRequest(ExportRequestSchema, event, 'export');
-      return exportToLake({ ...rest, queriesDir, now: now() }, request);
+      const request = parseRequest(exportRequestSchemaOf(event), event, 'export');
+      const lakeDeps = { ...rest, queriesDir, now: now() };
+      return 'bulletin' in request ? bulletinToLake(lakeDeps, request) : exportToLake(lakeDeps, request);
     });
 }
 
@@ -56,7 +62,7 @@ function fromEnvironment(): ExportDeps {
   return {
     engine: new AthenaEngine(new AthenaClient({}), { workgroup: env.ATHENA_WORKGROUP, database: env.GLUE_DATABASE }),
     lake: lakeStorage(client, { CURATED_BUCKET: env.CURATED_BUCKET, EXPORTS_BUCKET: env.EXPORTS_BUCKET }),
-    presign: (key) => presignDownload(client, env.EXPORTS_BUCKET, key, 900),
+    presign: (key, options) => presignDownload(client, env.EXPORTS_BUCKET, key, 900, options),
   };
 }
 

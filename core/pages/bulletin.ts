@@ -1,7 +1,7 @@
 // A statistical bulletin of one wave, as an HTML page: headline figures, then one section per saved query with a
 // chart in plain words and its table. Every number on the page comes from a table that went through the export's
 // own disclosure control (prepareExport): suppressed cells read [c] and their bars are left out.
-import { getSurvey, type SurveyDefinition } from '../../schemas/index.ts';
+import { getSurvey, type SurveyDefinition, UnknownSurveyError } from '../../schemas/index.ts';
 import type { SuppressionCounts } from '../disclosure/index.ts';
 import type { QueryEngine } from '../engine/query-engine.ts';
 import { disclosureNotes, type ExportDocument, prepareExport, type WrittenCell } from '../export/index.ts';
@@ -163,7 +163,14 @@ function hasWaveListing(engine: QueryEngine): engine is QueryEngine & { listWave
  * when a table cannot be protected.
  */
 export async function buildBulletin(options: BulletinOptions): Promise<Bulletin> {
-  const survey = getSurvey(options.survey);
+  let survey: SurveyDefinition;
+  try {
+    survey = getSurvey(options.survey);
+  } catch (error) {
+    // A request's mistake, like a survey parameter an export refuses.
+    if (error instanceof UnknownSurveyError) throw new QueryError(error.message, { cause: error });
+    throw error;
+  }
   const now = options.now ?? new Date();
   const waves = options.waves ?? (hasWaveListing(options.engine) ? await options.engine.listWaves() : undefined);
   const ofSurvey = (waves ?? []).filter((w) => w.survey === survey.id).map((w) => w.wave);
