@@ -116,6 +116,20 @@ describe('the report page', () => {
     expect(rows).toEqual([4, 5, 7, 9, 11]);
   });
 
+  it('says a clean file passed, with nothing to fix and no chart', async () => {
+    const clean: Report = {
+      ...REPORT,
+      valid: true,
+      stats: { ...REPORT.stats, valid: 17, rejected: 0, errors: 0 },
+      errors: [],
+    };
+    const page = await renderReportPage(clean);
+    expect(page).toContain('<span class="verdict ok">every row passed</span>');
+    expect(page).toContain('<p>Nothing: no row was rejected.</p>');
+    expect(page).not.toContain('<svg');
+    expect(page).toContain('<p>No row was rejected.</p>');
+  });
+
   it('says when the lists of problems were cut short, and that the counts are complete', async () => {
     const page = await renderReportPage({ ...REPORT, capped: true });
     expect(page).toContain('The report lists the first 6 errors and 1 warnings; the counts above are complete.');
