@@ -12,7 +12,6 @@ import { buildBulletin, renderBulletinPage } from '../../core/pages/index.ts';
 import { formatTable, getSavedQuery, runSavedQuery } from '../../core/queries/index.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import { type Command, parseCommandArgs } from '../command.ts';
-import { paint } from '../style.ts';
 
 /** The demo's own lake: never ./lake, so running the demo cannot touch real waves. */
 const DEMO_LAKE = './demo-lake';
@@ -26,8 +25,8 @@ const WAVES = [
 ] as const;
 
 const out = (text = '') => process.stdout.write(`${text}\n`);
-// Bold only at a terminal: piped or with NO_COLOR, the demo's output is plain text.
-const heading = (text: string) => out(`\n${paint(process.stdout, 'bold', text)}`);
+// Plain text: stdout carries no escape sequences, whatever it is (DESIGN.md: colour goes to stderr, on a terminal).
+const heading = (text: string) => out(`\n${text}`);
 
 /** A small horizontal bar chart of one numeric column against one label column. */
 function barChart(result: QueryResult, label: string, value: string, width = 40): string {
