@@ -5,7 +5,8 @@
 //   disclosure: suppress + verify a 200 × 12 table with totals (median of 5)
 //   bundles:    each Lambda bundle's size and cold import time (median of 5)
 //   lambda:     the ingest function's cost per MiB and peak /tmp, on the largest wave read as a stream
-// BENCH_ROWS=100000,1000000 (default) and BENCH_ONLY=ingest,queries,disclosure,bundles,lambda narrow a run; BENCH_RUNS
+//   pages:      the bulletin and report pages of a 100k-row wave: build, render, size (median of 3)
+// BENCH_ROWS=100000,1000000 (default) and BENCH_ONLY=ingest,queries,disclosure,bundles,lambda,pages narrow a run; BENCH_RUNS
 // (default 3) sets the runs per ingest figure, interleaved so that a noisy machine hurts each figure alike.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import { build } from 'esbuild';
 import { generateWave } from '../core/generate/index.ts';
 
 const root = new URL('..', import.meta.url).pathname;
-const only = new Set((process.env.BENCH_ONLY ?? 'ingest,queries,disclosure,bundles,lambda').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'ingest,queries,disclosure,bundles,lambda,pages').split(','));
 const sizes = (process.env.BENCH_ROWS ?? '100000,1000000').split(',').map(Number);
 const work = await mkdtemp(join(tmpdir(), 'survey-bench-'));
 
@@ -127,6 +128,12 @@ try {
     const { benchDisclosure } = await import('./disclosure.ts');
     console.log('\n## Disclosure control\n');
     await benchDisclosure();
+  }
+
+  if (only.has('pages')) {
+    const { benchPages } = await import('./pages.ts');
+    console.log('\n## Pages\n');
+    await benchPages();
   }
 
   if (only.has('bundles')) {

@@ -1,4 +1,7 @@
-/** A one-line progress bar on a terminal: bytes read, percentage, rows per second. Silent when not a TTY. */
+/**
+ * A one-line progress bar on stderr, only when stderr is a terminal (TERM=dumb has no cursor control): bytes read,
+ * percentage, rows per second. stdout keeps only the command's output, whatever it is piped into.
+ */
 export class ProgressBar {
   private last = 0;
   private readonly started = performance.now();
@@ -7,8 +10,8 @@ export class ProgressBar {
   /** Creates a bar for `totalBytes` bytes, drawn on `stream` only when it is a terminal. */
   constructor(
     private readonly totalBytes: number,
-    private readonly stream: NodeJS.WriteStream = process.stdout,
-    private readonly enabled = Boolean(process.stdout.isTTY),
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly enabled = progressEnabled(stream),
   ) {}
 
   /** Redraws at most ten times a second. */
@@ -31,6 +34,14 @@ export class ProgressBar {
   done(): void {
     if (this.drawn) this.stream.write('\r\x1b[K');
   }
+}
+
+/** True when a progress bar may be drawn on `stream`: a terminal that understands cursor control. */
+export function progressEnabled(
+  stream: Pick<NodeJS.WriteStream, 'isTTY'>,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
+  return stream.isTTY === true && env.TERM !== 'dumb';
 }
 
 /** 1536 → "1.5 KB". */

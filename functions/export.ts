@@ -9,10 +9,11 @@ import { ExportError } from '../core/export/index.ts';
 import { QueryError } from '../core/queries/index.ts';
 import { bucketName, parseEnv, s3EndpointShape } from './lib/config.ts';
 import { lakeStorage, s3Client } from './lib/lake.ts';
+import { type BulletinResponse, bulletinToLake } from './lib/lake-bulletin.ts';
 import { type ExportResponse, exportToLake, type LakeExportDeps } from './lib/lake-export.ts';
 import { logErrors, logger, tracer } from './lib/powertools.ts';
 import { presignDownload } from './lib/presign.ts';
-import { ExportRequestSchema, parseRequest, RequestError } from './lib/requests.ts';
+import { exportRequestSchemaOf, parseRequest, RequestError } from './lib/requests.ts';
 import { SAVED_QUERIES_DIR } from './lib/saved-queries.ts';
 
 /** What the export handler needs; built once per cold start (or by a test). */
@@ -23,20 +24,30 @@ export interface ExportDeps extends Omit<LakeExportDeps, 'queriesDir' | 'now'> {
   readonly now?: () => Date;
 }
 
+export type { BulletinResponse } from './lib/lake-bulletin.ts';
 export type { ExportResponse } from './lib/lake-export.ts';
 
-/** { name, params, format, threshold?, p?, total? } → an export in exports/ and a presigned GET (15 min). */
+/**
+ * { name, params, format, threshold?, p?, total? } → an export in exports/ and a presigned GET (15 min);
+ * { bulletin: { survey, wave }, threshold?, p? } → the wave's bulletin page and a link that opens it.
+ */
 export function createExportHandler(deps: () => ExportDeps) {
   // The request was wrong, or the table could not be protected as asked (nothing was written).
   const callerErrors = [RequestError, QueryError, ExportError, DisclosureError];
-  return middy<unknown, ExportResponse>()
+  return middy<unknown, ExportResponse | BulletinResponse>()
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logErrors(callerErrors))
     .handler(async (event) => {
       const { queriesDir = SAVED_QUERIES_DIR, now = () => new Date(), ...rest } = deps();
-      const request = parseRequest(ExportRequestSchema, event, 'export');
-      const response = await exportToLake({ ...rest, queriesDir, now: now() }, request);
+      const request = parseRequest(exportRequestSchemaOf(event), event, 'export');
+      const lakeDeps = { ...rest, queriesDir, now: now() };
+      if ('bulletin' in request) {
+        const response = await bulletinToLake(lakeDeps, request);
+        logger.info('bulletin', { key: response.key });
+        return response;
+      }
+      const response = await exportToLake(lakeDeps, request);
       logger.info('exported', {
         query: response.name,
         key: response.key,
@@ -65,7 +76,7 @@ function fromEnvironment(): ExportDeps {
       timeoutMs: env.ATHENA_WAIT_SECONDS * 1000,
     }),
     lake: lakeStorage(client, { CURATED_BUCKET: env.CURATED_BUCKET, EXPORTS_BUCKET: env.EXPORTS_BUCKET }),
-    presign: (key) => presignDownload(client, env.EXPORTS_BUCKET, key, 900),
+    presign: (key, options) => presignDownload(client, env.EXPORTS_BUCKET, key, 900, options),
   };
 }
 

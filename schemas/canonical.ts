@@ -46,7 +46,8 @@ function codes(list: CodeList): [string, ...string[]] {
   return values as [string, ...string[]];
 }
 
-const CURRENCY_UNIT = 'GBP/EUR (see currency)';
+/** The unit of money columns: the survey's currency (its `currency` column). */
+export const CURRENCY_UNIT = 'GBP/EUR (see currency)';
 // Factories, not shared constants: `.register` attaches metadata to the very instance it is called on, so two
 // columns sharing one instance would share (and overwrite) each other's metadata.
 // Ints are stored as Parquet int32 / Glue int, so they are zod int32 (one check covers whole number and range)

@@ -6,6 +6,7 @@ export {
   CODE_LISTS,
   type CodeListName,
   type CrossFieldIssue,
+  CURRENCY_UNIT,
   checkCrossFields,
   type FieldKind,
   type FieldMeta,

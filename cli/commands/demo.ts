@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { DuckDbEngine } from '../../core/engine/duckdb-engine.ts';
 import type { QueryResult } from '../../core/engine/query-engine.ts';
@@ -8,6 +8,7 @@ import { generateWave } from '../../core/generate/index.ts';
 import { ingestWave } from '../../core/ingest/ingest.ts';
 import { LOCAL_DEFAULT_ORG_KEY } from '../../core/ingest/org-id.ts';
 import { rawKey } from '../../core/lake.ts';
+import { buildBulletin, renderBulletinPage } from '../../core/pages/index.ts';
 import { formatTable, getSavedQuery, runSavedQuery } from '../../core/queries/index.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import { type Command, parseCommandArgs } from '../command.ts';
@@ -24,7 +25,8 @@ const WAVES = [
 ] as const;
 
 const out = (text = '') => process.stdout.write(`${text}\n`);
-const heading = (text: string) => out(`\n\x1b[1m${text}\x1b[0m`);
+// Plain text: stdout carries no escape sequences, whatever it is (DESIGN.md: colour goes to stderr, on a terminal).
+const heading = (text: string) => out(`\n${text}`);
 
 /** A small horizontal bar chart of one numeric column against one label column. */
 function barChart(result: QueryResult, label: string, value: string, width = 40): string {
@@ -42,6 +44,12 @@ function barChart(result: QueryResult, label: string, value: string, width = 40)
 
 /** `survey demo`: generate, ingest, query and export on the embedded default, in under a minute. */
 export const command: Command = {
+  help: {
+    usage: ['demo [--lake <dir>] [--seed S]'],
+    description:
+      "The whole job on the embedded default, with no AWS account: generates three waves of a UK panel and one French wave, ingests them, prints the saved queries' tables, writes a disclosure-controlled export and a bulletin. Replaces its own lake (./demo-lake) each time.",
+    options: [['--seed S', 'the random seed of the generated waves (default 1)']],
+  },
   async run(args) {
     const { values } = parseCommandArgs(args, { lake: { type: 'string' }, seed: { type: 'string' } }, false);
     const lakeDir = resolve(values.lake ?? DEMO_LAKE);
@@ -121,20 +129,35 @@ export const command: Command = {
         .join(', ');
       out(`  ${relative(process.cwd(), summary.file)}  (${summary.rows} rows; cells suppressed: ${counts})`);
       out(`  ${relative(process.cwd(), summary.dataPackage)}`);
+
+      heading(
+        '12. A statistical bulletin of the 2023 wave: headline figures, charts and tables, disclosure-controlled',
+      );
+      const page = join(lakeDir, 'bulletin-uk-se-2023.html');
+      await writeFile(page, await renderBulletinPage(await buildBulletin({ engine, survey: 'uk-se', wave: 2023 })));
+      out(`  ${relative(process.cwd(), page)}  (open it in a browser; it loads nothing from the network)`);
     } finally {
       await engine.close();
     }
 
     heading(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s. Next, try:`);
     const lake = `--lake ${shown}`;
-    out(`  npx survey report --survey uk-se --wave 2023 ${lake}            # why rows were rejected`);
-    out(`  npx survey queries                                                # every saved query`);
-    out(`  npx survey query panel_growth --param survey=uk-se --param from_wave=2019 --param to_wave=2023 ${lake}`);
-    out(`  npx survey query growth_by_sector --param survey=fr-ess --param wave=2023 --format json ${lake}`);
-    out(`  npx survey export sector_profile --param survey=uk-se --param wave=2023 --out profile.csv ${lake}`);
-    out('  npx survey generate --survey uk-se --wave 2023 --rows 2000 --seed 1 --out wave.csv');
-    out('  npx survey ingest wave.csv --survey uk-se --wave 2023             # into ./lake');
-    out('  npx survey codebook --survey fr-ess');
+    // npx --no-install runs this project's survey and never fetches a registry package of that name.
+    const next: [string, string][] = [
+      [`report --survey uk-se --wave 2023 --html report.html ${lake}`, 'why rows were rejected, as a page'],
+      ['queries', 'every saved query'],
+      [`query panel_growth --param survey=uk-se --param from_wave=2019 --param to_wave=2023 ${lake}`, ''],
+      [`query growth_by_sector --param survey=fr-ess --param wave=2023 --format json ${lake}`, ''],
+      [`export sector_profile --param survey=uk-se --param wave=2023 --out profile.xlsx ${lake}`, 'labels and units'],
+      [`bulletin --survey fr-ess --wave 2023 --out bulletin-fr.html ${lake}`, 'the French wave'],
+      ['generate --survey uk-se --wave 2023 --rows 2000 --seed 1 --out wave.csv', ''],
+      ['ingest wave.csv --survey uk-se --wave 2023', 'into ./lake'],
+      ['codebook --survey fr-ess', ''],
+      ['<command> --help', "any command's usage and options"],
+    ];
+    for (const [command, comment] of next) {
+      out(`  npx --no-install survey ${command}${comment ? `   # ${comment}` : ''}`);
+    }
     return 0;
   },
 };

@@ -19,6 +19,22 @@ function wholeNumber(name: string, raw: string | undefined, min: number, max: nu
  * [--no-total] [--lake <dir>]`: an aggregate export with disclosure control, and datapackage.json beside it.
  */
 export const command: Command = {
+  help: {
+    usage: [
+      'export <name> [--param k=v ...] --out <file.csv|file.xlsx|file.json> [--threshold N] [--p P] [--no-total]',
+    ],
+    description:
+      "An aggregate export that is safe to publish: the saved query's table with disclosure control (threshold, dominance and secondary suppression, verified), written with datapackage.json beside it.",
+    options: [
+      ['--param k=v', 'a parameter of the query, once per parameter'],
+      ['--out <file>', 'the output file; its extension chooses CSV, XLSX or JSON'],
+      ['--threshold N', 'the fewest organisations a published cell may count (default 5)'],
+      ['--p P', "the dominance rule's p, in per cent (default 10)"],
+      ['--no-total', 'no Total row'],
+      ['--engine <engine>', 'duckdb (default, over --lake) or athena'],
+    ],
+    examples: ['export sector_profile --param survey=uk-se --param wave=2023 --out profile.xlsx'],
+  },
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, {
       param: { type: 'string', multiple: true },

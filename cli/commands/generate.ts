@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { GenerateError, generateWave, type TruthRecord } from '../../core/generate/index.ts';
 import { LOCAL_DEFAULT_ORG_KEY } from '../../core/ingest/org-id.ts';
-import { CliError, type Command, parseCommandArgs, requireOption } from '../command.ts';
+import { CliError, type Command, parseCommandArgs, requireOption, SURVEY_IDS } from '../command.ts';
 import { parseWave } from '../lake.ts';
 import { formatBytes } from '../progress.ts';
 
@@ -19,6 +19,20 @@ function wholeNumber(name: string, value: string): number {
  * instead of being held in memory; JSON readers do not care about key order.
  */
 export const command: Command = {
+  help: {
+    usage: ['generate --survey <id> --wave <year> --rows N --seed S --out <file.csv> [--truth <file.json>]'],
+    description:
+      'A realistic, messy synthetic wave (header aliases, typos, duplicates, blank and invalid rows), the same for the same seed; with --truth, the clean records it was built from.',
+    options: [
+      ['--survey <id>', `the survey: ${SURVEY_IDS}`],
+      ['--wave <year>', 'the wave: its year, e.g. 2023'],
+      ['--rows N', 'rows to write'],
+      ['--seed S', 'the random seed (a whole number)'],
+      ['--out <file.csv>', 'where to write the wave'],
+      ['--truth <file.json>', 'also write the clean truth and the expected counts'],
+    ],
+    examples: ['generate --survey uk-se --wave 2023 --rows 2000 --seed 1 --out wave.csv'],
+  },
   async run(args) {
     const { values } = parseCommandArgs(
       args,

@@ -2,13 +2,24 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { ingestWave } from '../../core/ingest/ingest.ts';
 import { LOCAL_DEFAULT_ORG_KEY } from '../../core/ingest/org-id.ts';
-import { CliError, type Command } from '../command.ts';
+import { CliError, type Command, SURVEY_IDS } from '../command.ts';
 import { openStorage, parseWaveFileArgs } from '../lake.ts';
 import { formatBytes, ProgressBar } from '../progress.ts';
+import { paint } from '../style.ts';
 import { printSummary } from './report.ts';
 
 /** `survey ingest <file.csv> --survey <id> --wave <year> [--lake <dir>]` */
 export const command: Command = {
+  help: {
+    usage: ['ingest <file.csv> --survey <id> --wave <year>'],
+    description:
+      'Validates every row of one wave and writes the curated wave, report.json and rejected.csv into the lake, then prints the counts. Exits 0 even when rows were rejected; a byte-identical file changes nothing.',
+    options: [
+      ['--survey <id>', `the survey: ${SURVEY_IDS}`],
+      ['--wave <year>', 'the wave: its year, e.g. 2023'],
+    ],
+    examples: ['ingest wave.csv --survey uk-se --wave 2023'],
+  },
   async run(args) {
     const { file, size, survey, wave, lake } = await parseWaveFileArgs(
       'ingest',
@@ -21,7 +32,7 @@ export const command: Command = {
     }
     if (!orgKey) {
       process.stderr.write(
-        'survey: warning: SURVEY_ORG_KEY is not set; org_id uses the local default key, which is not for production\n',
+        `${paint(process.stderr, 'yellow', 'survey: warning:')} SURVEY_ORG_KEY is not set; org_id uses the local default key, which is not for production\n`,
       );
     }
     const storage = await openStorage(lake);

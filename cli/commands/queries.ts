@@ -3,6 +3,11 @@ import { type Command, parseCommandArgs } from '../command.ts';
 
 /** `survey queries [--json]`: the saved queries with their title, grain and parameters. */
 export const command: Command = {
+  help: {
+    usage: ['queries [--json]'],
+    description: 'Lists the saved queries: name, title, grain ("one row per ...") and parameters.',
+    options: [['--json', "the list as JSON, with each query's columns"]],
+  },
   async run(args) {
     const { values } = parseCommandArgs(args, { json: { type: 'boolean' }, lake: { type: 'string' } }, false);
     const queries = loadSavedQueries();

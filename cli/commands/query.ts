@@ -63,6 +63,22 @@ export function parseParams(raw: readonly string[]): Record<string, string> {
  * `[--engine duckdb|athena --workgroup <wg> [--database <glue db>]]`
  */
 export const command: Command = {
+  help: {
+    usage: [
+      'query <name> [--param k=v ...] [--format table|csv|json]',
+      'query <name> [--param k=v ...] --engine athena --workgroup <wg> [--database <db>]',
+    ],
+    description:
+      'Runs a saved query on the lake (DuckDB) or in Athena; parameters are checked and bound, never pasted into the SQL. survey queries lists the names.',
+    options: [
+      ['--param k=v', 'a parameter of the query, once per parameter (e.g. --param survey=uk-se --param wave=2023)'],
+      ['--format <format>', 'table (default), csv, or json (an array of objects keyed by column name)'],
+      ['--engine <engine>', 'duckdb (default, over --lake) or athena'],
+      ['--workgroup <wg>', 'the Athena workgroup (with --engine athena)'],
+      ['--database <db>', 'the Glue database (with --engine athena)'],
+    ],
+    examples: ['query spinouts_by_sector --param survey=uk-se --param wave=2023 --format csv'],
+  },
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, {
       param: { type: 'string', multiple: true },

@@ -1,6 +1,9 @@
+import { writeFile } from 'node:fs/promises';
 import { reportsPrefix } from '../../core/lake.ts';
+import { readRejectedSample, renderReportPage } from '../../core/pages/index.ts';
+import { NotFoundError, type Storage } from '../../core/storage/index.ts';
 import { getSurvey, type Report } from '../../schemas/index.ts';
-import { CliError, type Command, parseCommandArgs, requireOption } from '../command.ts';
+import { CliError, type Command, parseCommandArgs, requireOption, SURVEY_IDS } from '../command.ts';
 import { openStorage, parseWave } from '../lake.ts';
 
 const pad = (value: number | string, width: number) => String(value).padStart(width);
@@ -26,14 +29,53 @@ export function printSummary(report: Report): void {
   }
 }
 
-/** `survey report --survey <id> --wave <year> [--json] [--lake <dir>]` */
+/** Writes the report as one self-contained page, with the first rows of rejected.csv when there is one. */
+async function writeReportPage(storage: Storage, report: Report, file: string): Promise<void> {
+  const rejectedKey = `${reportsPrefix(report.survey, report.wave)}rejected.csv`;
+  const rejectedSample = await storage.get(rejectedKey).then(
+    (stream) => readRejectedSample(stream, { hide: report.header.dropped }),
+    (error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    },
+  );
+  const page = await renderReportPage(report, {
+    ...(rejectedSample ? { rejectedSample } : {}),
+    rejectedLocation: `${storage.location}/${rejectedKey}`,
+  });
+  await writeFile(file, page).catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(`report: cannot write "${file}": ${error.code ?? error.message}`, 1, { cause: error });
+  });
+  process.stdout.write(`report: ${report.survey} wave ${report.wave} → ${file}\n`);
+}
+
+/** `survey report --survey <id> --wave <year> [--json | --html <file.html>] [--lake <dir>]` */
 export const command: Command = {
+  help: {
+    usage: ['report --survey <id> --wave <year> [--json]', 'report --survey <id> --wave <year> --html <file.html>'],
+    description:
+      'The validation report of the last ingest of a wave: the counts (rows = valid + rejected + blank), the problems by type and field, the header matching and the first rejected rows.',
+    options: [
+      ['--survey <id>', `the survey: ${SURVEY_IDS}`],
+      ['--wave <year>', 'the wave: its year, e.g. 2023'],
+      ['--json', 'print report.json as it is stored'],
+      ['--html <file.html>', 'write the report as one self-contained page, with a chart of errors by field and type'],
+    ],
+    examples: ['report --survey uk-se --wave 2023', 'report --survey uk-se --wave 2023 --html report.html'],
+  },
   async run(args) {
     const { values } = parseCommandArgs(
       args,
-      { survey: { type: 'string' }, wave: { type: 'string' }, json: { type: 'boolean' }, lake: { type: 'string' } },
+      {
+        survey: { type: 'string' },
+        wave: { type: 'string' },
+        json: { type: 'boolean' },
+        html: { type: 'string' },
+        lake: { type: 'string' },
+      },
       false,
     );
+    if (values.json && values.html) throw new CliError('report: --json and --html write different things; give one');
     const survey = getSurvey(requireOption(values, 'survey'));
     const wave = parseWave(requireOption(values, 'wave'));
     const storage = await openStorage(values.lake);
@@ -49,6 +91,10 @@ export const command: Command = {
       return 0;
     }
     const report = JSON.parse(text) as Report;
+    if (values.html) {
+      await writeReportPage(storage, report, values.html);
+      return 0;
+    }
     const out = process.stdout;
     out.write(
       `${report.survey} wave ${report.wave}: ${report.valid ? 'valid' : 'rows rejected'}\n` +

@@ -1,12 +1,22 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { rawKey } from '../../core/lake.ts';
-import { CliError, type Command } from '../command.ts';
+import { CliError, type Command, SURVEY_IDS } from '../command.ts';
 import { openStorage, parseWaveFileArgs } from '../lake.ts';
 import { formatBytes, ProgressBar } from '../progress.ts';
 
 /** `survey upload <file.csv> --survey <id> --wave <year> --lake s3://bucket/prefix` — multipart, with progress. */
 export const command: Command = {
+  help: {
+    usage: ['upload <file.csv> --survey <id> --wave <year> --lake s3://bucket/prefix'],
+    description:
+      'Uploads a wave to the raw bucket of the cloud lake (multipart, with progress on a terminal); the ingest function validates it there.',
+    options: [
+      ['--survey <id>', `the survey: ${SURVEY_IDS}`],
+      ['--wave <year>', 'the wave: its year, e.g. 2023'],
+    ],
+    examples: ['upload wave.csv --survey uk-se --wave 2023 --lake s3://my-raw-bucket'],
+  },
   async run(args) {
     const { file, size, survey, wave, lake } = await parseWaveFileArgs(
       'upload',

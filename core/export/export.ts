@@ -123,7 +123,7 @@ export async function prepareExport(options: PrepareExportOptions): Promise<Prep
       ? renderCsv(document)
       : options.format === 'json'
         ? renderJson(document)
-        : await renderXlsx(document);
+        : await renderXlsx(document, query);
   return {
     bytes,
     document,

@@ -103,6 +103,11 @@ export type Parameter = z.infer<typeof ParameterSchema>;
 export const ColumnSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9_]*$/),
+    /**
+     * The column's heading in plain words for people (XLSX, bulletin), without its unit: the unit follows from
+     * `disclosure` and the canonical field's metadata. Without it, the name is shown with spaces.
+     */
+    label: z.string().min(1).max(60).optional(),
     type: z.enum(['string', 'int', 'double', 'boolean']),
     description: z.string().min(1),
     /** How the value is shown in a table for people: a fraction in 0..1 shown as a percentage. */

@@ -1,8 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
-import { CsvError } from '../../core/ingest/read-csv.ts';
 import { HeaderError } from '../../core/ingest/headers.ts';
 import { IngestError, type IngestResult, ingestWave } from '../../core/ingest/ingest.ts';
+import { CsvError } from '../../core/ingest/read-csv.ts';
 import type { WavePointer } from '../../core/lake.ts';
 import type { Storage } from '../../core/storage/storage.ts';
 import { UnknownSurveyError, WaveRangeError } from '../../schemas/index.ts';

@@ -9,8 +9,8 @@ import { type ExportRequest, rawParams } from './requests.ts';
 export interface LakeExportDeps {
   readonly engine: QueryEngine;
   readonly lake: Storage;
-  /** Presigns a GET of an exports/ key. */
-  readonly presign: (key: string) => Promise<{ url: string; expiresAt: string }>;
+  /** Presigns a GET of an exports/ key; `inline` for a page to open in a browser rather than download. */
+  readonly presign: (key: string, options?: { inline?: boolean }) => Promise<{ url: string; expiresAt: string }>;
   readonly queriesDir: string;
   readonly now: Date;
 }

@@ -7,18 +7,25 @@ export interface DownloadUrl {
   readonly expiresAt: string;
 }
 
+/** How a presigned object is handed over. */
+export interface PresignOptions {
+  /** Shown in the browser (an HTML page) rather than saved as a file. @default false */
+  readonly inline?: boolean;
+}
+
 /** Presigns a GET of `key` in `bucket` for `expiresIn` seconds. */
 export async function presignDownload(
   client: S3Client,
   bucket: string,
   key: string,
   expiresIn: number,
+  options: PresignOptions = {},
 ): Promise<DownloadUrl> {
   const fileName = key.slice(key.lastIndexOf('/') + 1);
   const command = new GetObjectCommand({
     Bucket: bucket,
     Key: key,
-    ResponseContentDisposition: `attachment; filename="${fileName.replace(/["\\]/g, '_')}"`,
+    ResponseContentDisposition: `${options.inline ? 'inline' : 'attachment'}; filename="${fileName.replace(/["\\]/g, '_')}"`,
   });
   const url = await getSignedUrl(client, command, { expiresIn });
   // The signature starts now (the export's own timestamp may be fixed by a test), so the expiry does too.

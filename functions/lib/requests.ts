@@ -31,6 +31,40 @@ export const ExportRequestSchema = QueryRequestSchema.extend({
 /** An export request. */
 export type ExportRequest = z.infer<typeof ExportRequestSchema>;
 
+/** A bulletin request: one wave of one survey as an HTML page, with the disclosure rules' settings. */
+export const BulletinRequestSchema = z.strictObject({
+  bulletin: z.strictObject({
+    survey: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a survey id such as "uk-se"'),
+    wave: z.number().int().min(1000).max(9999),
+  }),
+  threshold: z.number().int().min(1).max(1000).optional(),
+  p: z.number().min(0).max(100).optional(),
+});
+
+/** A bulletin request. */
+export type BulletinRequest = z.infer<typeof BulletinRequestSchema>;
+
+/**
+ * The schema of what the export function was sent: a bulletin request when it names `bulletin`, else an export
+ * request (whose messages name the export's fields). Only looks; parseRequest judges.
+ */
+export function exportRequestSchemaOf(event: unknown): typeof BulletinRequestSchema | typeof ExportRequestSchema {
+  let request = event;
+  const body = (event as { body?: unknown; isBase64Encoded?: boolean } | null)?.body;
+  if (typeof body === 'string') {
+    try {
+      const text = (event as { isBase64Encoded?: boolean }).isBase64Encoded
+        ? Buffer.from(body, 'base64').toString('utf8')
+        : body;
+      request = JSON.parse(text);
+    } catch {
+      // Not JSON: parseRequest says so.
+    }
+  }
+  const named = typeof request === 'object' && request !== null && Object.hasOwn(request, 'bulletin');
+  return named ? BulletinRequestSchema : ExportRequestSchema;
+}
+
 /**
  * Parses the request a handler received by direct invoke. Throws a RequestError naming the first bad field, the value
  * received and what is expected.

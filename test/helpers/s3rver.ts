@@ -39,6 +39,8 @@ export async function startLocalS3(buckets: string[]): Promise<LocalS3> {
     server,
     async close() {
       client.destroy();
+      // A browser keeps its connections alive; they must not hold the server's close up.
+      (server as unknown as { httpServer?: import('node:http').Server }).httpServer?.closeAllConnections();
       await server.close();
       await rm(directory, { recursive: true, force: true });
     },

@@ -165,13 +165,14 @@ afterAll(async () => {
 
 const engine = () => new AthenaEngine(athenaClient, { workgroup: 'survey', database: 'survey', sleep: async () => {} });
 const queryHandler = createQueryHandler(() => ({ engine: engine(), lake }));
+// The same function answers bulletin requests (test/integration/bulletin-handler.test.ts); these are exports.
 const exportHandlerAt = (now: Date) =>
   createExportHandler(() => ({
     engine: engine(),
     lake,
     presign: (key) => presignDownload(s3.client, 'exports', key, 900),
     now: () => now,
-  }));
+  })) as unknown as (event: unknown, context: Context) => Promise<ExportResponse>;
 const exportHandler = exportHandlerAt(NOW);
 
 /** What the embedded engine answers for the same saved query on the same lake. */

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { formatBytes, ProgressBar } from '../../../cli/progress.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { formatBytes, ProgressBar, progressEnabled } from '../../../cli/progress.ts';
 
 /** A stand-in terminal: collects what the bar draws. */
 function terminal() {
@@ -49,6 +49,32 @@ describe('the ingest progress bar', () => {
     expect(result.stdout).toContain('rows');
     expect(result.stdout).not.toContain('\r');
     expect(result.stdout).not.toContain('[#');
+  });
+
+  it('is drawn on stderr, never stdout, and only on a terminal that understands cursor control', async () => {
+    expect(progressEnabled({ isTTY: true }, { TERM: 'xterm' })).toBe(true);
+    expect(progressEnabled({ isTTY: true }, { TERM: 'dumb' })).toBe(false);
+    expect(progressEnabled({ isTTY: false }, {})).toBe(false);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const wasTty = process.stderr.isTTY;
+    let onStderr: string[] = [];
+    let onStdout = 0;
+    try {
+      process.stderr.isTTY = true;
+      const bar = new ProgressBar(100);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      bar.update(50, 10);
+      bar.done();
+      onStderr = stderr.mock.calls.map(([text]) => String(text).slice(0, 2));
+      onStdout = stdout.mock.calls.length;
+    } finally {
+      process.stderr.isTTY = wasTty;
+      stderr.mockRestore();
+      stdout.mockRestore();
+    }
+    expect(onStderr).toEqual(['\r[', '\r\x1b']);
+    expect(onStdout).toBe(0);
   });
 
   it('formats sizes for people', () => {
