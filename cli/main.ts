@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<string, readonly [summary: string, load: () => P
   bulletin: ['a statistical bulletin of one wave as an HTML page', () => import('./commands/bulletin.ts')],
   upload: ['upload a wave to the cloud lake (multipart)', () => import('./commands/upload.ts')],
   demo: ['the whole job on the embedded default: generate, ingest, query, export', () => import('./commands/demo.ts')],
+  weight: ['calibrate a wave to a population frame, for sector-wide estimates', () => import('./commands/weight.ts')],
 };
 
 /** The package's version, from its package.json (beside the TypeScript or above the bundle). */

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { CanonicalRecordSchema, CODE_LISTS, type CodeListName, type FieldKind, fieldMeta } from './canonical.ts';
 import type { SurveyDefinition } from './survey-definition.ts';
+import { WeightRowSchema, weightsFieldMeta } from './weights.ts';
 
 /** One canonical column as the derivations see it. */
 export type FieldSpec = {
@@ -221,35 +222,83 @@ export type GlueColumn = { name: string; type: GlueType; comment: string };
 /** Glue limits a column comment to 255 characters. */
 const GLUE_COMMENT_MAX = 255;
 
+const GLUE_OF_PARQUET: Record<ParquetType, GlueType> = {
+  string: 'string',
+  int32: 'int',
+  double: 'double',
+  boolean: 'boolean',
+  timestamp_millis: 'timestamp',
+};
+
+/** The Glue columns of a table: stored columns only, typed from their Parquet type, commented from the metadata. */
+function glueColumnsOf(fields: readonly FieldSpec[], types: Readonly<Record<string, ParquetType>>): GlueColumn[] {
+  return fields
+    .filter((field) => !field.partition)
+    .map((field) => {
+      const parquet = types[field.name];
+      if (!parquet) throw new SchemaDerivationError(`schemas: column "${field.name}" has no Parquet type`);
+      const comment = field.unit ? `${field.description} [${field.unit}]` : field.description;
+      if (comment.length > GLUE_COMMENT_MAX || /[\r\n]/.test(comment)) {
+        throw new SchemaDerivationError(
+          `schemas: column "${field.name}" needs a one-line comment of at most ${GLUE_COMMENT_MAX} characters for Glue, got ${comment.length}`,
+        );
+      }
+      return { name: field.name, type: GLUE_OF_PARQUET[parquet], comment };
+    });
+}
+
+/** The Glue partition keys of a table, in path order. */
+function partitionKeysOf(fields: readonly FieldSpec[]): { name: string; type: GlueType }[] {
+  return fields
+    .filter((field) => field.partition)
+    .map((field) => {
+      if (field.kind !== 'string' && field.kind !== 'int') {
+        throw new SchemaDerivationError(
+          `schemas: partition "${field.name}" must be a string or int, got ${field.kind}`,
+        );
+      }
+      return { name: field.name, type: field.kind };
+    });
+}
+
 /** The Glue columns of table `responses`: stored columns only, with a comment from the metadata. */
 export function glueColumns(): GlueColumn[] {
-  const types = Object.fromEntries(parquetColumns().map((column) => [column.name, column.type]));
-  const glue: Record<ParquetType, GlueType> = {
-    string: 'string',
-    int32: 'int',
-    double: 'double',
-    boolean: 'boolean',
-    timestamp_millis: 'timestamp',
-  };
-  return FIELDS.filter((field) => !field.partition).map((field) => {
-    const parquet = types[field.name];
-    if (!parquet) throw new SchemaDerivationError(`schemas: column "${field.name}" has no Parquet type`);
-    const comment = field.unit ? `${field.description} [${field.unit}]` : field.description;
-    if (comment.length > GLUE_COMMENT_MAX || /[\r\n]/.test(comment)) {
-      throw new SchemaDerivationError(
-        `schemas: column "${field.name}" needs a one-line comment of at most ${GLUE_COMMENT_MAX} characters for Glue, got ${comment.length}`,
-      );
-    }
-    return { name: field.name, type: glue[parquet], comment };
-  });
+  return glueColumnsOf(FIELDS, Object.fromEntries(parquetColumns().map((column) => [column.name, column.type])));
 }
 
 /** The Glue partition keys of table `responses`, in path order. */
 export function gluePartitionKeys(): { name: string; type: GlueType }[] {
-  return FIELDS.filter((field) => field.partition).map((field) => {
-    if (field.kind !== 'string' && field.kind !== 'int') {
-      throw new SchemaDerivationError(`schemas: partition "${field.name}" must be a string or int, got ${field.kind}`);
-    }
-    return { name: field.name, type: field.kind };
+  return partitionKeysOf(FIELDS);
+}
+
+/** Every column of the `weights` table (schemas/weights.ts), the partition fields survey and wave last. */
+export const WEIGHT_FIELDS: readonly FieldSpec[] = Object.freeze(deriveFields(WeightRowSchema, weightsFieldMeta));
+
+/** The Parquet schema of a weights file: stored columns only (partitions live in the path). */
+export function weightsParquetColumns(): ParquetColumn[] {
+  const types: Partial<Record<FieldKind, ParquetType>> = {
+    string: 'string',
+    int: 'int32',
+    double: 'double',
+    timestamp: 'timestamp_millis',
+  };
+  return WEIGHT_FIELDS.filter((field) => !field.partition).map((field) => {
+    const type = types[field.kind];
+    if (!type)
+      throw new SchemaDerivationError(`schemas: weights column "${field.name}" of kind ${field.kind} is not stored`);
+    return { name: field.name, type, nullable: field.nullable };
   });
+}
+
+/** The Glue columns of table `weights`: stored columns only, with a comment from the metadata. */
+export function weightsGlueColumns(): GlueColumn[] {
+  return glueColumnsOf(
+    WEIGHT_FIELDS,
+    Object.fromEntries(weightsParquetColumns().map((column) => [column.name, column.type])),
+  );
+}
+
+/** The Glue partition keys of table `weights`, in path order. */
+export function weightsPartitionKeys(): { name: string; type: GlueType }[] {
+  return partitionKeysOf(WEIGHT_FIELDS);
 }

@@ -42,6 +42,10 @@ export {
   parquetColumns,
   SchemaDerivationError,
   toJsonSchema,
+  WEIGHT_FIELDS,
+  weightsGlueColumns,
+  weightsParquetColumns,
+  weightsPartitionKeys,
 } from './derive.ts';
 export { fold } from './fold.ts';
 export { type Issue, IssueSchema, type Report, ReportSchema } from './report.ts';
@@ -59,3 +63,13 @@ export {
   WaveRangeError,
 } from './survey-definition.ts';
 export { getSurvey, SURVEYS, UnknownSurveyError } from './surveys/index.ts';
+export {
+  FRAME_COLUMNS,
+  type FrameCell,
+  SIZE_BANDS,
+  type SizeBand,
+  sizeBand,
+  type WeightRow,
+  WeightRowSchema,
+  weightsFieldMeta,
+} from './weights.ts';

@@ -1,7 +1,9 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { GenerateError, generateWave, type TruthRecord } from '../../core/generate/index.ts';
 import { LOCAL_DEFAULT_ORG_KEY } from '../../core/ingest/org-id.ts';
+import { frameCsv } from '../../core/weight/index.ts';
 import { CliError, type Command, parseCommandArgs, requireOption, SURVEY_IDS } from '../command.ts';
 import { parseWave } from '../lake.ts';
 import { formatBytes } from '../progress.ts';
@@ -14,13 +16,17 @@ function wholeNumber(name: string, value: string): number {
 
 /**
  * `survey generate --survey <id> --wave <year> --rows N --seed S --out <file.csv> [--truth <file.json>]`
+ * `[--frame <frame.csv>]`
  *
  * The truth file holds the records first and the summary after them, so a million records stream to disk
- * instead of being held in memory; JSON readers do not care about key order.
+ * instead of being held in memory; JSON readers do not care about key order. With --frame, the frame of the
+ * population the wave samples is written, and the truth gains that population's true values (`population`).
  */
 export const command: Command = {
   help: {
-    usage: ['generate --survey <id> --wave <year> --rows N --seed S --out <file.csv> [--truth <file.json>]'],
+    usage: [
+      'generate --survey <id> --wave <year> --rows N --seed S --out <file.csv> [--truth <file.json>] [--frame <frame.csv>]',
+    ],
     description:
       'A realistic, messy synthetic wave (header aliases, typos, duplicates, blank and invalid rows), the same for the same seed; with --truth, the clean records it was built from.',
     options: [
@@ -30,6 +36,10 @@ export const command: Command = {
       ['--seed S', 'the random seed (a whole number)'],
       ['--out <file.csv>', 'where to write the wave'],
       ['--truth <file.json>', 'also write the clean truth and the expected counts'],
+      [
+        '--frame <frame.csv>',
+        'also write the frame of the population the wave samples (for survey weight), and add the population true values to the truth',
+      ],
     ],
     examples: ['generate --survey uk-se --wave 2023 --rows 2000 --seed 1 --out wave.csv'],
   },
@@ -43,6 +53,7 @@ export const command: Command = {
         seed: { type: 'string' },
         out: { type: 'string' },
         truth: { type: 'string' },
+        frame: { type: 'string' },
         lake: { type: 'string' },
       },
       false,
@@ -81,7 +92,10 @@ export const command: Command = {
       : undefined;
     let truth: Awaited<ReturnType<typeof generateWave>>;
     try {
-      truth = await generateWave({ survey, wave, rows, seed, orgKey, keepRecords: false, onRecord }, out);
+      truth = await generateWave(
+        { survey, wave, rows, seed, orgKey, keepRecords: false, onRecord, population: values.frame !== undefined },
+        out,
+      );
     } catch (error) {
       truthStream?.destroy();
       if (error instanceof GenerateError) throw new CliError(error.message, 2, { cause: error });
@@ -94,9 +108,20 @@ export const command: Command = {
       truthStream.end(pending);
       await once(truthStream, 'close');
     }
+    if (values.frame !== undefined && truth.population) {
+      try {
+        await writeFile(values.frame, frameCsv(truth.population.frame));
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        throw new CliError(`generate: cannot write "${values.frame}": ${reason}`, 1, { cause: error });
+      }
+    }
     const { expected } = truth;
+    const frameNote = truth.population
+      ? `; frame of ${truth.population.organisations} organisations in ${truth.population.frame.length} cells → ${values.frame}`
+      : '';
     process.stdout.write(
-      `generated ${expected.rows} rows (${expected.valid} valid, ${expected.rejected} to reject, ${expected.blank} blank), ${formatBytes(truth.bytes)} → ${out}${truthPath ? `; truth → ${truthPath}` : ''}\n`,
+      `generated ${expected.rows} rows (${expected.valid} valid, ${expected.rejected} to reject, ${expected.blank} blank), ${formatBytes(truth.bytes)} → ${out}${truthPath ? `; truth → ${truthPath}` : ''}${frameNote}\n`,
     );
     return 0;
   },

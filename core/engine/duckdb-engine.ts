@@ -1,5 +1,5 @@
 import { type DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement } from '@duckdb/node-api';
-import { type ParquetType, parquetColumns } from '../../schemas/index.ts';
+import { type ParquetType, parquetColumns, weightsParquetColumns } from '../../schemas/index.ts';
 import { listWavePointers, type WavePointer } from '../lake.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { CellValue, ParamValue, QueryEngine, QueryResult, ResultColumn } from './query-engine.ts';
@@ -42,6 +42,27 @@ function waveSelect(pointer: WavePointer, paths: readonly string[]): string {
   const columns = STORED_COLUMNS.map(([name, type]) => `cast(${name} as ${type}) as ${name}`);
   // union_by_name: a column missing from a file reads as null instead of shifting the others.
   return `select cast(${literal(pointer.survey)} as varchar) as survey, cast(${pointer.wave} as integer) as wave, ${columns.join(', ')} from read_parquet([${paths.map(literal).join(', ')}], union_by_name = true)`;
+}
+
+/** The stored columns of the `weights` table (schemas/weights.ts) with the DuckDB type the view exposes. */
+const WEIGHT_COLUMNS: readonly (readonly [string, string])[] = weightsParquetColumns().map((column) => [
+  column.name,
+  DUCKDB_TYPES[column.type],
+]);
+
+/** The key of a wave's weights file: one object, replaced whole by survey weight. */
+const WEIGHTS_KEY = /^weights\/survey=([^/]+)\/wave=(\d{4})\/weights\.parquet$/;
+
+/** The SELECT of one wave's weights file, partition columns from its key. */
+function weightsSelect(survey: string, wave: number, path: string): string {
+  const columns = WEIGHT_COLUMNS.map(([name, type]) => `cast(${name} as ${type}) as ${name}`);
+  return `select cast(${literal(survey)} as varchar) as survey, cast(${wave} as integer) as wave, ${columns.join(', ')} from read_parquet(${literal(path)})`;
+}
+
+/** The `weights` view of a lake with no weights: the columns and no rows. */
+function emptyWeightsSelect(): string {
+  const columns = WEIGHT_COLUMNS.map(([name, type]) => `cast(null as ${type}) as ${name}`);
+  return `select cast(null as varchar) as survey, cast(null as integer) as wave, ${columns.join(', ')} where false`;
 }
 
 /** The `responses` view of a lake with no committed wave: the canonical columns and no rows. */
@@ -98,7 +119,7 @@ function bindAll(statement: DuckDBPreparedStatement, params: readonly ParamValue
 /**
  * The embedded engine: an in-memory DuckDB over the lake's Parquet, read in place. The view `responses`
  * lists exactly the files of the waves committed when the engine opened (never a directory glob), so a
- * re-ingest in progress is never seen half-done. No extension is installed or loaded (parquet is built in),
+ * re-ingest in progress is never seen half-done; the view `weights` lists each wave's calibration weights. No extension is installed or loaded (parquet is built in),
  * and once the view exists DuckDB may read only those files and write nothing.
  */
 export class DuckDbEngine implements QueryEngine {
@@ -127,6 +148,15 @@ export class DuckDbEngine implements QueryEngine {
       allowed.push(...paths);
       selects.push(waveSelect(pointer, paths));
     }
+    // The calibration weights of each wave (survey weight): one file per wave, read as Athena reads its table.
+    const weights: string[] = [];
+    for (const key of await storage.list('weights/')) {
+      const match = WEIGHTS_KEY.exec(key);
+      const path = match ? storage.localPath(key) : undefined;
+      if (!match || path === undefined) continue;
+      allowed.push(path);
+      weights.push(weightsSelect(match[1]!, Number(match[2]), path));
+    }
     const instance = await DuckDBInstance.create(':memory:', {
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
@@ -137,6 +167,9 @@ export class DuckDbEngine implements QueryEngine {
     try {
       const body = selects.length === 0 ? emptySelect() : selects.join('\nunion all\n');
       await connection.run(`create view responses as ${body}`);
+      await connection.run(
+        `create view weights as ${weights.length === 0 ? emptyWeightsSelect() : weights.join('\nunion all\n')}`,
+      );
       // From here on DuckDB can touch nothing but the committed files, and cannot be reconfigured by a query.
       await connection.run(`set allowed_paths = [${allowed.map(literal).join(', ')}]`);
       await connection.run('set enable_external_access = false');

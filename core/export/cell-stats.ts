@@ -102,6 +102,24 @@ function contribution(query: SavedQuery, column: Column, alias: string): Fragmen
       const v = value(query, d.of, alias);
       return { sql: `case when ${where.sql} and ${v.known} then ${v.expr} end`, params: where.params };
     }
+    case 'estimate': {
+      // Disclosure control applies to an estimate's unweighted contributors, counted like a count or a share.
+      const where = all(query, d.where, alias);
+      if (d.statistic === 'total') return { sql: `case when ${where.sql} then 1 else 0 end`, params: where.params };
+      if (!d.of) throw sqlError(query, `share estimate "${column.name}" does not say what it is a share of`);
+      const v = value(query, d.of, alias);
+      let numerator: Fragment;
+      if (d.numerator) numerator = all(query, d.numerator, alias);
+      else if (typeof d.of === 'object' && 'growth' in d.of) {
+        const n = `${alias}${identifier(query, d.of.growth.numerator)}`;
+        numerator = { sql: `${n} > ${alias}${identifier(query, d.of.growth.denominator)}`, params: [] };
+      } else if (typeof d.of === 'string') numerator = { sql: `${alias}${identifier(query, d.of)} = true`, params: [] };
+      else throw sqlError(query, `share estimate "${column.name}" has no numerator`);
+      return {
+        sql: `case when ${where.sql} and ${v.known} then (case when ${numerator.sql} then 1 else 0 end) end`,
+        params: [...where.params, ...numerator.params],
+      };
+    }
     case 'share': {
       const where = all(query, d.where, alias);
       let known: string;
@@ -134,11 +152,14 @@ export function cellStatisticsStatement(
   const panel = query.panel;
   const alias = panel ? 'later.' : '';
   const select: string[] = [];
+  /** For margins: the position in `select` of each group column, and its null in the other margins' rows. */
+  const groupNulls = new Map<number, string>();
   const selectParams: ParamValue[] = [];
   const columns: ResultColumn[] = [];
   query.columns.forEach((column, i) => {
     const d = column.disclosure;
     if (d.role === 'group') {
+      groupNulls.set(select.length, `cast(null as ${column.type === 'int' ? 'integer' : 'varchar'}) as g${i}`);
       select.push(`${alias}${identifier(query, d.field)} as g${i}`);
       columns.push({ name: `g${i}`, type: column.type });
       return;
@@ -181,9 +202,21 @@ export function cellStatisticsStatement(
   const waveParams = query.parameters.filter((p) => p.type === 'wave');
   if (waveParams.length > 1) throw sqlError(query, 'it has two wave parameters but no panel');
   const filters = ['survey = ?', ...waveParams.map(() => 'wave = ?'), `(${population.sql})`];
+  const bound = [
+    ...selectParams,
+    param(surveyParam.name),
+    ...waveParams.map((p) => param(p.name)),
+    ...population.params,
+  ];
+  const from = `\nfrom responses\nwhere ${filters.join(' and ')}`;
+  if (!query.margins) return { sql: `select ${select.join(', ')}${from}`, params: bound, columns };
+  // Margins: each row of the microdata counts once in every margin, under one group column at a time.
+  const branches = [...groupNulls.keys()].map((own) =>
+    select.map((expression, j) => (j === own ? expression : (groupNulls.get(j) ?? expression))).join(', '),
+  );
   return {
-    sql: `select ${select.join(', ')}\nfrom responses\nwhere ${filters.join(' and ')}`,
-    params: [...selectParams, param(surveyParam.name), ...waveParams.map((p) => param(p.name)), ...population.params],
+    sql: branches.map((branch) => `select ${branch}${from}`).join('\nunion all\n'),
+    params: branches.flatMap(() => bound),
     columns,
   };
 }
@@ -222,9 +255,10 @@ export async function computeCellStatistics(
       const acc = cells[column.name]!;
       const v = row[`v${i}`];
       if (typeof v !== 'number') return;
-      if (role === 'count') {
+      const d = column.disclosure;
+      if (role === 'count' || (d.role === 'estimate' && d.statistic === 'total')) {
         acc.contributors += v;
-      } else if (role === 'share') {
+      } else if (role === 'share' || role === 'estimate') {
         acc.contributors += 1;
         acc.numerator += v;
       } else {

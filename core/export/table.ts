@@ -53,6 +53,9 @@ function kindOf(role: Column['disclosure']['role']): CellKind {
       return 'median';
     case 'share':
       return 'share';
+    case 'estimate':
+      // A weighted estimate is a statistic of its contributors, suppressed with them (see statCell).
+      return 'mean';
   }
 }
 
@@ -87,8 +90,10 @@ export function buildExportTable(
     throw new DisclosureError(`export: saved query "${query.name}" has no group column; expected at least one`);
   }
   const bodyRows = result.rows.length;
-  const totalRow = options.total ? bodyRows : undefined;
-  const rowCount = bodyRows + (options.total ? 1 : 0);
+  // Rows that are the margins of several group columns add up margin by margin, not to one Total row.
+  const withTotal = options.total && !query.margins;
+  const totalRow = withTotal ? bodyRows : undefined;
+  const rowCount = bodyRows + (withTotal ? 1 : 0);
   const cells: TableCell[] = [];
   const relations: LinearRelation[] = [];
   const ref = (row: number, column: string) => cellRef(row, column);
@@ -115,9 +120,10 @@ export function buildExportTable(
       );
     }
     const role = accumulated ?? d.role;
-    const kind = kindOf(role);
+    // A share estimate publishes about its numerator as a share does: the share rules apply to it.
+    const kind = d.role === 'estimate' && d.statistic === 'share' ? 'share' : kindOf(role);
     const links: string[] = [];
-    if (d.role === 'share' || d.role === 'median') links.push(d.countColumn);
+    if (d.role === 'share' || d.role === 'median' || d.role === 'estimate') links.push(d.countColumn);
     if (d.role === 'share') {
       // A count column that counts exactly the share's numerator: hiding it must hide the share (share × count).
       const numerator = [...(d.where ?? []), ...(d.numerator ?? [])];
@@ -134,7 +140,7 @@ export function buildExportTable(
       const published = row[column.name] ?? null;
       const base = { ref: ref(r, column.name), row: r, column: column.name, kind };
       if (d.role === 'group') {
-        cells.push({ ...base, value: options.total ? label(published) : published, contributors: 0 });
+        cells.push({ ...base, value: withTotal ? label(published) : published, contributors: 0 });
         continue;
       }
       let s: CellStatistics;
@@ -151,12 +157,13 @@ export function buildExportTable(
         check(role, published, s, (micro) => mismatch(r, column.name, published, micro));
       } else {
         s = rowStats[r]?.[column.name] ?? { contributors: 0, values: [], numerator: 0 };
-        check(d.role, published, s, (micro) => mismatch(r, column.name, published, micro));
+        // A weighted estimate cannot be recomputed from unweighted microdata; its contributors can.
+        if (d.role !== 'estimate') check(d.role, published, s, (micro) => mismatch(r, column.name, published, micro));
       }
       cells.push(
         statCell(
           base,
-          role,
+          kind === 'share' ? 'share' : role,
           published as PublishedValue,
           s,
           links.map((l) => ref(r, l)),
@@ -169,8 +176,8 @@ export function buildExportTable(
       cells.push({ ...base, value: column === groupColumns[0] ? 'Total' : null, contributors: 0 });
       continue;
     }
-    if (d.role === 'cumulative') {
-      // A running total has no total of its own: not applicable.
+    if (d.role === 'cumulative' || d.role === 'estimate') {
+      // A running total has no total of its own, and the Total row does not re-estimate: not applicable.
       cells.push({ ...base, kind: 'text', value: null, contributors: 0 });
       continue;
     }
@@ -198,7 +205,7 @@ export function buildExportTable(
 
   const exportColumns: ExportColumn[] = columns.map((c) => ({
     name: c.name,
-    type: c.disclosure.role === 'group' && options.total ? 'string' : c.type,
+    type: c.disclosure.role === 'group' && withTotal ? 'string' : c.type,
     description: c.description,
     ...(c.format ? { format: c.format } : {}),
     role: c.disclosure.role,

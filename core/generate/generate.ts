@@ -28,6 +28,7 @@ import { LOCAL_DEFAULT_ORG_KEY, orgId } from '../ingest/org-id.ts';
 import { CsvSink, csvCell, csvRecord, type FileEncoding } from './csv-sink.ts';
 import { NOTES, OTHER_SPECIFY } from './names.ts';
 import { INVALID_BASE, type OrgProfile, Population } from './population.ts';
+import { type PopulationTruth, populationTruth } from './population-truth.ts';
 import { hash32, hashString, Rng, Weighted } from './random.ts';
 import {
   AnswerWriter,
@@ -62,6 +63,12 @@ export interface GenerateOptions {
   readonly keepRecords?: boolean;
   /** Called with each kept record in file order, e.g. to stream the truth to a file. */
   readonly onRecord?: (record: TruthRecord) => void | Promise<void>;
+  /**
+   * Also count the population the wave samples: its frame and the true value of every sector-wide estimate
+   * (`truth.population`). Costs a pass over the register, about twenty organisations per one asked.
+   * @default false
+   */
+  readonly population?: boolean;
 }
 
 /** A canonical record as the truth holds it: everything but ingested_at, which only the ingest knows. */
@@ -93,6 +100,8 @@ export interface Truth {
   };
   /** The valid, deduplicated canonical records in file order, each with the source_row of the kept row. */
   readonly records: TruthRecord[];
+  /** The population the wave samples, when asked for (GenerateOptions.population). */
+  readonly population?: PopulationTruth;
 }
 
 /** Bad generate options: unknown survey, wave out of range, rows or seed not acceptable. */
@@ -157,6 +166,19 @@ const COLLECTORS: Readonly<Record<string, readonly string[]>> = {
   en: ['Web Link 1', 'Email Invitation', 'Web Link 2 (partners)'],
   fr: ['Lien web', 'Courriel', 'Téléphone', 'Papier'],
 };
+
+/**
+ * How often a kept row's value is null (blank or unmappable), for the fields that weighting and the sector-wide
+ * estimates read: the items are missing at random, which simulations of the estimators reproduce.
+ */
+export const ITEM_MISSING = {
+  region: 0.034,
+  employees: 0.04,
+  turnover: 0.05,
+  turnover_prev: 0.12,
+  /** Of spin-outs. */
+  parent_body: 0.045,
+} as const;
 
 /** Unmappable answers of optional coded fields: kept rows, a warning and a null. */
 const UNMAPPABLE = {
@@ -533,7 +555,7 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
       if (q < 0.005) {
         cells.parent_body = rng.pick(UNMAPPABLE.parent[lang]);
         v.parent_body = null;
-      } else if (q < 0.045) {
+      } else if (q < ITEM_MISSING.parent_body) {
         cells.parent_body = '';
         v.parent_body = null;
       } else {
@@ -550,7 +572,7 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
     if (g < 0.004) {
       cells.region = rng.pick(UNMAPPABLE.region[lang]);
       v.region = null;
-    } else if (g < 0.034) {
+    } else if (g < ITEM_MISSING.region) {
       cells.region = rng.pick(['', '', '-', 'n/a']);
       v.region = null;
     } else {
@@ -566,7 +588,7 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
     }
     const last = population.turnover(org, wave - 1);
     const previous = population.turnover(org, wave - 2);
-    if (rng.chance(0.96)) {
+    if (rng.chance(1 - ITEM_MISSING.employees)) {
       const employees = population.employees(org, wave - 1, last);
       cells.employees = writeCount(employees, fr, rng);
       v.employees = employees;
@@ -582,7 +604,7 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
       cells.volunteers = layout.hasVolunteers ? numberBlank(rng, fr) : '';
       v.volunteers = null;
     }
-    if (rng.chance(0.95)) {
+    if (rng.chance(1 - ITEM_MISSING.turnover)) {
       const written = writeAmount(last, fr, rng);
       cells.turnover = written.cell;
       v.turnover = written.value;
@@ -590,7 +612,7 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
       cells.turnover = numberBlank(rng, fr);
       v.turnover = null;
     }
-    if (rng.chance(0.88)) {
+    if (rng.chance(1 - ITEM_MISSING.turnover_prev)) {
       const written = writeAmount(previous, fr, rng);
       cells.turnover_prev = written.cell;
       v.turnover_prev = written.value;
@@ -894,5 +916,6 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
     bytes: sink.bytes,
     expected: { rows, valid, rejected: rejectedRows.length, blank, rejectedRows },
     records,
+    ...(options.population ? { population: populationTruth(population, nextOrg, wave) } : {}),
   };
 }

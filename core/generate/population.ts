@@ -4,6 +4,20 @@
 // answer wave after wave. A wave asks organisations 0, 1, 2, ... in turn; each answers with its own response
 // propensity and only once it exists, which gives attrition, returners and newcomers between waves.
 //
+// The register: the survey writes to one organisation in REGISTER_STRIDE of a register (a systematic sample),
+// so organisation i of the panel is register organisation (i, 0), and (i, 1) ... (i, STRIDE - 1) are the
+// organisations of its block that were not asked. They have the same distributions (their own hashes), and
+// only what a frame and the population truth need is ever computed for them (registerFacts).
+//
+// Non-response (what weighting must correct): the propensity to answer rises with size and differs by
+// region, on top of each organisation's own persistent propensity. Voluntary-sector surveys report the same
+// pattern: NCVO's 2023 survey "The true cost of delivering public services" had 33% of respondents with incomes
+// over £1m and 12% under £100k, while most of the sector is under £100k (NCVO Civil Society Almanac), and it
+// found Wales, the North West, the North East, Yorkshire, the East Midlands and the South East over-represented
+// and Scotland under-represented. The factors below give a sample in which organisations with 10 or more
+// employees are about one and a half times their share of the population, and a response rate of about 43% of
+// those asked; no published regional response profile was found for France, so fr-ess varies by size only.
+//
 // Calibration (figures to keep the synthetic sector recognisable, not to reproduce any statistic):
 // - DCMS, "Public Service Mutuals: State of the Sector 2018–19": about 115 public service mutuals in England,
 //   delivering about £1.6bn of services (a mean near £14m over a median near £1m: a heavy right tail), over
@@ -15,7 +29,7 @@
 //   hundreds of thousands of pounds).
 // - ESS France / Observatoire national de l'ESS: associations employ about 78% of ESS employees,
 //   co-operatives 13%, mutuelles 6%, foundations 3%.
-import type { SurveyDefinition } from '../../schemas/index.ts';
+import { type SizeBand, type SurveyDefinition, sizeBand } from '../../schemas/index.ts';
 import {
   baseName,
   contact,
@@ -31,6 +45,44 @@ import { hash32, hashString, mix, unit, Weighted } from './random.ts';
 
 /** Organisation indexes at and above this are reserved for invalid rows, so they never meet the panel. */
 export const INVALID_BASE = 5_000_000;
+/** Register organisations per organisation the survey asks: a systematic one-in-twenty sample of the register. */
+export const REGISTER_STRIDE = 20;
+
+/** Relative propensity to answer by size band (see the header). */
+export const SIZE_RESPONSE: Readonly<Record<SizeBand, number>> = {
+  '0': 0.25,
+  '1-9': 0.45,
+  '10-49': 0.75,
+  '50-249': 0.95,
+  '250+': 1,
+};
+/** Relative propensity to answer by region (see the header); regions not listed answer at 1. */
+export const REGION_RESPONSE: Readonly<Record<string, number>> = {
+  TLL: 1.15,
+  TLD: 1.15,
+  TLC: 1.15,
+  TLE: 1.15,
+  TLF: 1.15,
+  TLJ: 1.15,
+  TLM: 0.7,
+};
+
+/** What a frame and the population truth need of one register organisation in one wave. */
+export interface RegisterFacts {
+  /** Whether the organisation exists by the wave's last financial year (it is in the population). */
+  readonly exists: boolean;
+  readonly region: string;
+  readonly legalForm: string;
+  readonly sector: string;
+  readonly isSpinout: boolean;
+  readonly parentBody: string | null;
+  /** Paid staff in the wave's last financial year, as a respondent reports it. */
+  readonly employees: number;
+  readonly sizeBand: SizeBand;
+  /** Turnover in the wave's last financial year and the year before. */
+  readonly turnover: number;
+  readonly turnoverPrev: number;
+}
 /** The reference year of the turnover model. */
 const BASE_YEAR = 2019;
 
@@ -279,6 +331,33 @@ function normalOf(h1: number, h2: number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * unit(h2));
 }
 
+/** A uniform number in [0, 1) from an organisation's hash and a salt. */
+function uOf(h: number, salt: number): number {
+  return unit(mix(h, salt));
+}
+
+/** A standard normal from an organisation's hash and a salt. */
+function zOf(h: number, salt: number): number {
+  return normalOf(mix(h, 2 * salt + 100_001), mix(h, 2 * salt + 100_002));
+}
+
+/** Turnover in financial year `year` of the organisation with hash `h`: a random walk in logs around its trend. */
+function turnoverAt(h: number, logTurnover: number, growth: number, year: number): number {
+  let log = logTurnover;
+  if (year >= BASE_YEAR) {
+    for (let y = BASE_YEAR + 1; y <= year; y++) log += yearShock(y) + growth + 0.14 * zOf(h, 2000 + y);
+  } else {
+    for (let y = BASE_YEAR; y > year; y--) log -= yearShock(y) + growth + 0.14 * zOf(h, 2000 + y);
+  }
+  return Math.exp(log);
+}
+
+/** Paid staff in financial year `year`, following that year's turnover. */
+function employeesAt(h: number, turnover: number, turnoverPerEmployee: number, year: number): number {
+  const noise = Math.exp(0.15 * zOf(h, 4000 + year));
+  return Math.max(0, Math.round((turnover / turnoverPerEmployee) * noise));
+}
+
 /** Reverses the decimal digits of x written with `digits` digits: a bijection of [0, 10^digits). */
 function reverseDigits(x: number, digits: number): number {
   let out = 0;
@@ -334,25 +413,24 @@ export class Population {
 
   /** A standard normal that depends only on (seed, survey, index, salt). */
   private z(index: number, salt: number): number {
-    const h = this.base(index);
-    return normalOf(mix(h, 2 * salt + 100_001), mix(h, 2 * salt + 100_002));
+    return zOf(this.base(index), salt);
   }
 
   /** The attributes that decide when an organisation exists: spin-out or not, legal form, years. */
-  private years(index: number) {
+  private years(h: number) {
     const m = this.model;
-    const isSpinout = this.u(index, 1) < m.spinoutShare;
-    const legalForm = (isSpinout ? m.spinoutForms : m.forms).at(this.u(index, 3));
+    const isSpinout = uOf(h, 1) < m.spinoutShare;
+    const legalForm = (isSpinout ? m.spinoutForms : m.forms).at(uOf(h, 3));
     let spinoutYear: number | null = null;
     let foundedYear: number;
     if (isSpinout) {
-      const [from, to] = SPINOUT_ERAS.at(this.u(index, 5));
-      spinoutYear = from + Math.floor(this.u(index, 6) * (to - from + 1));
+      const [from, to] = SPINOUT_ERAS.at(uOf(h, 5));
+      spinoutYear = from + Math.floor(uOf(h, 6) * (to - from + 1));
       // Most mutuals were incorporated to spin out; a few existed as a shell company a little before.
-      foundedYear = this.u(index, 8) < 0.85 ? spinoutYear : spinoutYear - 1 - Math.floor(this.u(index, 9) * 3);
+      foundedYear = uOf(h, 8) < 0.85 ? spinoutYear : spinoutYear - 1 - Math.floor(uOf(h, 9) * 3);
     } else {
       const old = legalForm === 'cooperative' || legalForm === 'mutual' || legalForm === 'foundation';
-      const age = Math.max(1, Math.round(Math.exp(Math.log(old ? 30 : 12) + 0.9 * this.z(index, 10))));
+      const age = Math.max(1, Math.round(Math.exp(Math.log(old ? 30 : 12) + 0.9 * zOf(h, 10))));
       // Associations loi 1901 cannot predate the law; the oldest co-operatives go back to the 1840s.
       const floor = legalForm === 'association' ? 1901 : 1844;
       foundedYear = Math.max(floor, 2024 - age);
@@ -360,28 +438,80 @@ export class Population {
     return { isSpinout, legalForm, spinoutYear, foundedYear };
   }
 
+  /** Sector, region and parent body, drawn the same way for the panel and the rest of the register. */
+  private activity(h: number, isSpinout: boolean) {
+    const m = this.model;
+    const sector = (isSpinout ? m.spinoutSectors : m.sectors).at(uOf(h, 2));
+    const region = m.regions.at(uOf(h, 4));
+    const parentBody = isSpinout ? parentBodies(sector).at(uOf(h, 7)) : null;
+    return { sector, region, parentBody };
+  }
+
+  /** The turnover model's parameters: log turnover in BASE_YEAR, yearly growth, turnover per employee. */
+  private economics(h: number, isSpinout: boolean, legalForm: string) {
+    const m = this.model;
+    const medians = m.medianTurnover;
+    const median = isSpinout ? medians.spinout! : (medians[legalForm] ?? medians.default!);
+    const sigma = isSpinout ? 2.1 : 1.7;
+    // Capped so one outlier does not dominate a wave: the largest mutuals turn over a few hundred million.
+    const logTurnover = Math.min(Math.log(median) + sigma * zOf(h, 11), Math.log(300_000_000));
+    return {
+      logTurnover,
+      growth: 0.03 * zOf(h, 22),
+      turnoverPerEmployee: m.turnoverPerEmployee * Math.exp(0.6 * zOf(h, 23)),
+    };
+  }
+
+  /**
+   * Register organisation `k` of block `block` in wave `wave`: k = 0 is organisation `block` of the panel (the
+   * one the survey asks; its facts are what it reports), k = 1 .. REGISTER_STRIDE - 1 the others of the block.
+   */
+  registerFacts(block: number, k: number, wave: number): RegisterFacts {
+    const h = k === 0 ? this.base(block) : hash32(this.seed, this.key, block, k);
+    const { isSpinout, legalForm, spinoutYear, foundedYear } = this.years(h);
+    const { sector, region, parentBody } = this.activity(h, isSpinout);
+    const e = this.economics(h, isSpinout, legalForm);
+    const turnover = turnoverAt(h, e.logTurnover, e.growth, wave - 1);
+    const employees = employeesAt(h, turnover, e.turnoverPerEmployee, wave - 1);
+    return {
+      exists: foundedYear <= wave - 1 && (spinoutYear === null || spinoutYear <= wave - 1),
+      region,
+      legalForm,
+      sector,
+      isSpinout,
+      parentBody,
+      employees,
+      sizeBand: sizeBand(employees),
+      turnover,
+      turnoverPrev: turnoverAt(h, e.logTurnover, e.growth, wave - 2),
+    };
+  }
+
+  /**
+   * The probability that organisation `index` of the panel answers wave `wave` if it exists: its own persistent
+   * propensity times the factors of its size band and region that wave (see the header), at most 1.
+   */
+  responsePropensity(index: number, facts: Pick<RegisterFacts, 'sizeBand' | 'region'>): number {
+    const own = 0.6 + 0.35 * this.u(index, 29);
+    return Math.min(1, own * SIZE_RESPONSE[facts.sizeBand] * (this.fr ? 1 : (REGION_RESPONSE[facts.region] ?? 1)));
+  }
+
   /**
    * Whether organisation `index` answers wave `wave`: it must exist by the wave's last financial year, and
-   * answers with its own propensity. Decided from a few attributes, so skipping non-respondents is cheap.
+   * answers with its propensity (responsePropensity).
    */
   answersWave(index: number, wave: number): boolean {
-    if (this.u(index, 1000 + wave) >= 0.6 + 0.35 * this.u(index, 29)) return false;
-    const { foundedYear, spinoutYear } = this.years(index);
-    return foundedYear <= wave - 1 && (spinoutYear === null || spinoutYear <= wave - 1);
+    const facts = this.registerFacts(index, 0, wave);
+    return facts.exists && this.u(index, 1000 + wave) < this.responsePropensity(index, facts);
   }
 
   /** Organisation `index`: a pure function of (seed, survey, index). */
   org(index: number): OrgProfile {
     const m = this.model;
-    const { isSpinout, legalForm, spinoutYear, foundedYear } = this.years(index);
-    const sector = (isSpinout ? m.spinoutSectors : m.sectors).at(this.u(index, 2));
-    const region = m.regions.at(this.u(index, 4));
-    const parentBody = isSpinout ? parentBodies(sector).at(this.u(index, 7)) : null;
-    const medians = m.medianTurnover;
-    const median = isSpinout ? medians.spinout! : (medians[legalForm] ?? medians.default!);
-    const sigma = isSpinout ? 2.1 : 1.7;
-    // Capped so one outlier does not dominate a wave: the largest mutuals turn over a few hundred million.
-    const logTurnover = Math.min(Math.log(median) + sigma * this.z(index, 11), Math.log(300_000_000));
+    const h = this.base(index);
+    const { isSpinout, legalForm, spinoutYear, foundedYear } = this.years(h);
+    const { sector, region, parentBody } = this.activity(h, isSpinout);
+    const { logTurnover, growth, turnoverPerEmployee } = this.economics(h, isSpinout, legalForm);
     const registered = this.u(index, 12) >= (m.unregistered[legalForm] ?? 0);
     const registrationNumber = registered ? this.registration(index, legalForm) : '';
     const name = orgName(m.names, index, legalForm, this.u(index, 13));
@@ -425,8 +555,8 @@ export class Population {
       sector,
       foundedYear,
       logTurnover,
-      growth: 0.03 * this.z(index, 22),
-      turnoverPerEmployee: m.turnoverPerEmployee * Math.exp(0.6 * this.z(index, 23)),
+      growth,
+      turnoverPerEmployee,
       volunteers,
       publicIncomePct,
       surplusReinvestedPct,
@@ -459,19 +589,12 @@ export class Population {
 
   /** Turnover in financial year `year`: a random walk in logs around the organisation's trend. */
   turnover(org: OrgProfile, year: number): number {
-    let log = org.logTurnover;
-    if (year >= BASE_YEAR) {
-      for (let y = BASE_YEAR + 1; y <= year; y++) log += yearShock(y) + org.growth + 0.14 * this.z(org.index, 2000 + y);
-    } else {
-      for (let y = BASE_YEAR; y > year; y--) log -= yearShock(y) + org.growth + 0.14 * this.z(org.index, 2000 + y);
-    }
-    return Math.exp(log);
+    return turnoverAt(this.base(org.index), org.logTurnover, org.growth, year);
   }
 
   /** Paid staff in financial year `year`, following that year's turnover. */
   employees(org: OrgProfile, year: number, turnover: number): number {
-    const noise = Math.exp(0.15 * this.z(org.index, 4000 + year));
-    return Math.max(0, Math.round((turnover / org.turnoverPerEmployee) * noise));
+    return employeesAt(this.base(org.index), turnover, org.turnoverPerEmployee, year);
   }
 
   /** Volunteers in the wave. */

@@ -93,6 +93,9 @@ function loadOne(dir: string, name: string): SavedQuery {
     const ref =
       disclosure.role === 'cumulative' ? disclosure.of : 'countColumn' in disclosure ? disclosure.countColumn : '';
     if (ref && !columnNames.includes(ref)) fail(`column "${column.name}" refers to "${ref}", which is not a column`);
+    if (disclosure.role === 'estimate' && disclosure.statistic === 'share' && disclosure.of === undefined) {
+      fail(`column "${column.name}" estimates a share but does not say of what (disclosure.of)`);
+    }
   }
   if (meta.panel && (!parameterNames.includes(meta.panel.from) || !parameterNames.includes(meta.panel.to))) {
     fail('panel.from and panel.to must name parameters');

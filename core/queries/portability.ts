@@ -32,7 +32,12 @@ export const PORTABLE_FUNCTIONS: ReadonlySet<string> = new Set([
   'upper',
   'trim',
   'length',
+  // IEEE 754 square root, correctly rounded on both engines (C++ std::sqrt, Java Math.sqrt): standard errors.
+  'sqrt',
 ]);
+
+/** The tables a saved query may read: the curated responses and the calibration weights (survey weight). */
+export const PORTABLE_TABLES: ReadonlySet<string> = new Set(['responses', 'weights']);
 
 /** Cast targets with the same meaning on both engines. */
 const PORTABLE_TYPES: ReadonlySet<string> = new Set(['DOUBLE', 'BIGINT', 'INTEGER', 'VARCHAR', 'BOOLEAN']);
@@ -83,7 +88,8 @@ function isDecimalLiteral(node: unknown): boolean {
  * Checks one saved query's SQL for portability between DuckDB and Athena: it must parse with the Trino
  * grammar; call only allow-listed functions; cast with `cast(x as type)`; divide with a `cast(... as double)`
  * or a decimal literal on one side (Trino truncates integer division); average only `cast(... as double)`
- * (Trino averages a decimal to a decimal of the same scale); read no table but `responses` and its CTEs.
+ * (Trino averages a decimal to a decimal of the same scale); read no table but `responses`, `weights` and its
+ * CTEs.
  * Returns the problems found, none when the SQL is portable.
  */
 export function checkPortableSql(sql: string): PortabilityProblem[] {
@@ -157,8 +163,11 @@ export function checkPortableSql(sql: string): PortabilityProblem[] {
   };
   visit(statements);
   for (const table of tables) {
-    if (table.toLowerCase() !== 'responses' && !ctes.has(table.toLowerCase())) {
-      problems.push({ rule: 'table', message: `reads the table ${table}; saved queries read only responses` });
+    if (!PORTABLE_TABLES.has(table.toLowerCase()) && !ctes.has(table.toLowerCase())) {
+      problems.push({
+        rule: 'table',
+        message: `reads the table ${table}; saved queries read only ${[...PORTABLE_TABLES].join(' and ')}`,
+      });
     }
   }
   return problems;

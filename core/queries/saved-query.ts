@@ -46,7 +46,12 @@ const ColumnRefSchema = z.string().regex(/^[a-z][a-z0-9_]*$/);
  * - median: the exact median of `of` over contributors;
  * - share: the fraction, over contributors whose `of` answer is known, whose answer meets `numerator`;
  * - cumulative: a running total of the column `of` in the query's row order (a derived column: differences
- *   of consecutive cells give back `of`, so it must be suppressed together with it).
+ *   of consecutive cells give back `of`, so it must be suppressed together with it);
+ * - estimate: a sector-wide estimate from calibration weights (table `weights`), or its standard error or an
+ *   end of its 95% interval (`part`). `statistic` total: a weighted count of the contributors, the rows meeting
+ *   `where`; share: a weighted share, over contributors whose `of` is known, of those meeting `numerator`
+ *   (for a growth with no numerator: those whose numerator field is above the denominator field). Disclosure
+ *   control applies to the unweighted contributors, which `countColumn` publishes.
  * `countColumn` names the column that counts the organisations behind the cell: a share or median whose
  * count is suppressed is suppressed too.
  */
@@ -79,6 +84,17 @@ export const DisclosureSchema = z.discriminatedUnion('role', [
     })
     .strict(),
   z.object({ role: z.literal('cumulative'), of: ColumnRefSchema }).strict(),
+  z
+    .object({
+      role: z.literal('estimate'),
+      statistic: z.enum(['total', 'share']),
+      part: z.enum(['estimate', 'se', 'ci_low', 'ci_high']),
+      of: ValueSchema.optional(),
+      numerator: z.array(ConditionSchema).optional(),
+      where: z.array(ConditionSchema).optional(),
+      countColumn: ColumnRefSchema,
+    })
+    .strict(),
 ]);
 /** How a column's cells come from the microdata. */
 export type Disclosure = z.infer<typeof DisclosureSchema>;
@@ -132,6 +148,13 @@ export const SavedQueryMetaSchema = z
     population: z.array(ConditionSchema),
     /** For queries over two waves: organisations matched on `key` between the waves `from` and `to`. */
     panel: z.object({ key: FieldSchema, from: z.string(), to: z.string() }).strict().optional(),
+    /**
+     * Rows are the margins of the group columns, one group column at a time: a row sets one group column and
+     * leaves the others null (standing for all their values), so each margin's rows add up on their own.
+     */
+    margins: z.boolean().optional(),
+    /** The query reads the calibration weights (table `weights`, written by survey weight) besides responses. */
+    weighted: z.boolean().optional(),
     columns: z.array(ColumnSchema).min(1),
   })
   .strict();

@@ -47,10 +47,29 @@ const CONTRACT: Record<string, [string[], string[]]> = {
   ],
 };
 
+/** The columns of a sector-wide estimate of `x` (DESIGN.md "Sector-wide estimates"). */
+const estimate = (x: string) => [`${x}_estimate`, `${x}_se`, `${x}_ci_low`, `${x}_ci_high`];
+
+// DESIGN.md "Sector-wide estimates (contract)": the weighted queries, their columns as this issue fixed them.
+Object.assign(CONTRACT, {
+  sector_estimates: [
+    ['survey', 'wave'],
+    ['sector', 'respondents', 'spinout_respondents', ...estimate('organisations'), ...estimate('spinouts')],
+  ],
+  spinout_estimates: [
+    ['survey', 'wave'],
+    ['parent_body', 'region', 'respondents', ...estimate('spinouts')],
+  ],
+  growth_estimates: [
+    ['survey', 'wave'],
+    ['sector', 'respondents', ...estimate('share_grew')],
+  ],
+});
+
 const queries = loadSavedQueries();
 
 describe('the saved queries in queries/', () => {
-  it('are exactly the nine of the contract', () => {
+  it('are exactly the twelve of the contract', () => {
     expect(queries.map((query) => query.name).sort()).toEqual(Object.keys(CONTRACT).sort());
   });
 
@@ -93,14 +112,42 @@ describe('the saved queries in queries/', () => {
       expect(query.columns[0]?.disclosure.role).toBe('group');
       for (const column of query.columns) {
         const d = column.disclosure;
-        if (d.role === 'share' || d.role === 'median' || d.role === 'sum') {
+        if (d.role === 'share' || d.role === 'median' || d.role === 'sum' || d.role === 'estimate') {
           expect(query.columns.find((other) => other.name === d.countColumn)?.disclosure.role).toBe('count');
         }
         if (column.name.startsWith('share') || column.name.endsWith('_share')) {
           expect(column.format).toBe('percent');
-          expect(column.disclosure.role).toBe('share');
+          expect(column.disclosure.role).toBe(d.role === 'estimate' ? 'estimate' : 'share');
+          if (d.role === 'estimate') expect(d.statistic).toBe('share');
         }
       }
+    },
+  );
+});
+
+describe('the weighted saved queries', () => {
+  const weighted = queries.filter((query) => query.weighted);
+
+  it('are the three of the contract, and only they read the weights table', () => {
+    expect(weighted.map((query) => query.name)).toEqual(['growth_estimates', 'sector_estimates', 'spinout_estimates']);
+    for (const query of queries) expect(/\bweights\b/.test(query.sql)).toBe(query.weighted === true);
+  });
+
+  it.each(weighted.map((query) => [query.name, query] as const))(
+    '%s publishes each estimate as estimate, se, ci_low and ci_high, over the rows weighting can place',
+    (_name, query) => {
+      const parts = query.columns.flatMap((column) =>
+        column.disclosure.role === 'estimate' ? [[column.name, column.disclosure.part] as const] : [],
+      );
+      expect(parts.length % 4).toBe(0);
+      for (const [name, part] of parts) expect(name.endsWith(`_${part}`)).toBe(true);
+      // The rows survey weight weights: a known region and headcount (the frame's region and size band).
+      expect(query.population).toEqual(
+        expect.arrayContaining([
+          { field: 'region', op: 'is-not-null' },
+          { field: 'employees', op: 'is-not-null' },
+        ]),
+      );
     },
   );
 });

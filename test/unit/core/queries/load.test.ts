@@ -30,7 +30,7 @@ function folderWith(edit: (meta: Record<string, unknown>) => void, sql?: string)
 describe('loadSavedQueries', () => {
   it('loads the project queries from any working directory and caches them', () => {
     const first = loadSavedQueries();
-    expect(first.length).toBe(9);
+    expect(first.length).toBe(12);
     expect(loadSavedQueries()).toBe(first);
     expect(first.every((query) => query.sql.includes('responses'))).toBe(true);
   });

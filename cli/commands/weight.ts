@@ -1,0 +1,120 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { copyToParquet } from '../../core/engine/duckdb-parquet.ts';
+import { CALIBRATE_DEFAULTS, parseFrame, WeightError, type WeightReport, weightWave } from '../../core/weight/index.ts';
+import { getSurvey } from '../../schemas/index.ts';
+import { CliError, type Command, parseCommandArgs, requireOption } from '../command.ts';
+import { openStorage, parseWave } from '../lake.ts';
+import { openEngine } from './query.ts';
+
+/** The usage of `survey weight`. */
+export const WEIGHT_USAGE =
+  'survey weight --survey <id> --wave <year> --frame <frame.csv> [--bounds 0.2,5] [--replicates 100] [--json] [--lake <dir>] [--engine duckdb|athena --workgroup <wg>]';
+
+/** Parses --bounds "low,high" (multiples of the mean weight). */
+function parseBounds(value: string | undefined): readonly [number, number] {
+  if (value === undefined) return CALIBRATE_DEFAULTS.bounds;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*,\s*(\d+(?:\.\d+)?|inf)\s*$/i.exec(value);
+  const low = Number(match?.[1]);
+  const high = match?.[2]?.toLowerCase() === 'inf' ? Number.POSITIVE_INFINITY : Number(match?.[2]);
+  if (!match || !(low <= 1) || !(high >= 1)) {
+    throw new CliError(`weight: --bounds must be low,high with low <= 1 <= high (e.g. 0.2,5 or 0,inf), got "${value}"`);
+  }
+  return [low, high];
+}
+
+const count = (n: number) => n.toLocaleString('en-GB');
+const times = (x: number) => (x === Number.POSITIVE_INFINITY ? '∞' : `${Number(x.toPrecision(3))}`);
+
+/** The report as a few lines for people. */
+function describe(report: WeightReport): string {
+  const left = report.rows - report.weighted;
+  const bounds = `${times(report.bounds[0])}–${times(report.bounds[1])} × the mean`;
+  const atBound =
+    report.atLowerBound + report.atUpperBound === 0
+      ? `no weight reached a bound (${bounds})`
+      : `${count(report.atLowerBound)} weight(s) held at the lower bound and ${count(report.atUpperBound)} at the upper (${bounds})`;
+  return [
+    `weighted ${report.survey} wave ${report.wave} to ${report.frame.file}: ${count(report.frame.organisations)} organisations in ${count(report.frameCells)} cells (${count(report.emptyFrameCells)} with no respondent)`,
+    `  rows       ${count(report.weighted)} of ${count(report.rows)} weighted${left > 0 ? ` (left out: ${count(report.leftOut.region)} without a region, ${count(report.leftOut.employees)} without a headcount)` : ''}`,
+    `  raking     converged in ${report.iterations} passes (replicates: at most ${report.replicateIterations}); largest margin error ${report.maxMarginError.toExponential(1)} (tolerance ${report.tolerance})`,
+    `  weights    ${report.weightRange.map((x) => x.toFixed(2)).join('–')} × the mean; ${atBound}${report.replicatesAtBound > 0 ? `; ${report.replicatesAtBound} replicate(s) reached a bound` : ''}`,
+    `  design effect of weighting (Kish) ${report.designEffect.toFixed(3)}`,
+    `  variance   ${report.method}`,
+    `  → ${report.key} (${count(report.parquetRows)} rows) and _weights.json beside it`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * `survey weight --survey <id> --wave <year> --frame <frame.csv> [--bounds low,high] [--replicates G] [--json]`
+ * `[--lake <dir>] [--engine duckdb|athena --workgroup <wg>]`
+ */
+export const command: Command = {
+  async run(args) {
+    if (args.includes('--help') || args.includes('-h')) {
+      process.stdout.write(
+        `usage: ${WEIGHT_USAGE}\n\nCalibrates a wave to a population frame (CSV region,legal_form,size_band,organisations) by raking,\nwith weights bounded to low–high times their mean, and writes weights/survey=<id>/wave=<year>/ with\ndelete-a-group jackknife replicate weights, for the weighted saved queries (sector_estimates,\nspinout_estimates, growth_estimates).\n`,
+      );
+      return 0;
+    }
+    const { values } = parseCommandArgs(
+      args,
+      {
+        survey: { type: 'string' },
+        wave: { type: 'string' },
+        frame: { type: 'string' },
+        bounds: { type: 'string' },
+        replicates: { type: 'string' },
+        json: { type: 'boolean' },
+        lake: { type: 'string' },
+        engine: { type: 'string' },
+        workgroup: { type: 'string' },
+        database: { type: 'string' },
+      },
+      false,
+    );
+    const survey = getSurvey(requireOption(values, 'survey'));
+    const wave = parseWave(requireOption(values, 'wave'));
+    const framePath = requireOption(values, 'frame');
+    const bounds = parseBounds(values.bounds);
+    const replicates = values.replicates === undefined ? undefined : Number(values.replicates);
+    if (replicates !== undefined && !(Number.isInteger(replicates) && replicates >= 2 && replicates <= 1000)) {
+      throw new CliError(`weight: --replicates must be a whole number from 2 to 1000, got "${values.replicates}"`);
+    }
+    let frameBytes: Buffer;
+    try {
+      frameBytes = await readFile(framePath);
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+      throw new CliError(`weight: cannot read the frame "${framePath}": ${reason}`, 1, { cause: error });
+    }
+    try {
+      const frame = parseFrame(frameBytes.toString('utf8'), survey, basename(framePath));
+      const storage = await openStorage(values.lake);
+      const engine = await openEngine(values);
+      let report: WeightReport;
+      try {
+        report = await weightWave({
+          engine,
+          storage,
+          survey,
+          wave,
+          frame,
+          frameName: basename(framePath),
+          frameBytes,
+          bounds,
+          ...(replicates === undefined ? {} : { replicates }),
+          writeParquet: copyToParquet,
+        });
+      } finally {
+        await engine.close();
+      }
+      process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report));
+    } catch (error) {
+      if (error instanceof WeightError) throw new CliError(error.message, 2, { cause: error });
+      throw error;
+    }
+    return 0;
+  },
+};
