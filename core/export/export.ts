@@ -1,7 +1,14 @@
 import { basename, dirname, extname, posix } from 'node:path';
 import { assertProtected, type SuppressionCounts, suppress } from '../disclosure/index.ts';
 import type { ParamValue, QueryEngine } from '../engine/query-engine.ts';
-import { getSavedQuery, KNOWN_SURVEY_IDS, type KnownWave, QUERIES_DIR, validateParams } from '../queries/index.ts';
+import {
+  checkWeightedResult,
+  getSavedQuery,
+  KNOWN_SURVEY_IDS,
+  type KnownWave,
+  QUERIES_DIR,
+  validateParams,
+} from '../queries/index.ts';
 import { LocalStorage } from '../storage/local-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { computeCellStatistics } from './cell-stats.ts';
@@ -86,6 +93,7 @@ export async function prepareExport(options: PrepareExportOptions): Promise<Prep
     byName[name] = bound[i]!;
   });
   const result = await options.engine.run(query.sql, bound, query.columns);
+  checkWeightedResult(query, result.rows.length, byName);
   const stats = await computeCellStatistics(options.engine, query, byName);
   const total = options.total ?? true;
   const built = buildExportTable(query, result, stats, { total });

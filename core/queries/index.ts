@@ -9,7 +9,13 @@ export {
 } from './format.ts';
 export { countParameterMarks, getSavedQuery, loadSavedQueries, QUERIES_DIR, QueryError } from './load.ts';
 export { type KnownWave, type ParamContext, validateParams } from './params.ts';
-export { KNOWN_SURVEY_IDS, type RunSavedQueryOptions, runSavedQuery, type WaveListing } from './run.ts';
+export {
+  checkWeightedResult,
+  KNOWN_SURVEY_IDS,
+  type RunSavedQueryOptions,
+  runSavedQuery,
+  type WaveListing,
+} from './run.ts';
 export {
   type Column,
   ColumnSchema,

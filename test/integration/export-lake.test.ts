@@ -25,6 +25,9 @@ const SURVEY = 'uk-se';
 const FROM = 2021;
 const TO = 2023;
 
+/** The saved queries these unweighted lakes can export (weighted ones: test/integration/weights-export.test.ts). */
+const unweighted = () => loadSavedQueries().filter((query) => !query.weighted);
+
 /** Which organisations make up each row of each query, written from DESIGN.md, independently of the metadata. */
 const GROUPS: Record<
   string,
@@ -167,7 +170,7 @@ describe('survey export on a fixture lake', () => {
       const engine = await DuckDbEngine.open(new LocalStorage(small));
       let suppressed = 0;
       try {
-        for (const query of loadSavedQueries()) {
+        for (const query of unweighted()) {
           const file = join(out, `t${threshold}`, `${query.name}.csv`);
           const summary = await exportQuery({
             engine,
@@ -220,7 +223,7 @@ describe('survey export on a fixture lake', () => {
     const engine = await DuckDbEngine.open(new LocalStorage(large));
     const folder = join(out, 'all');
     try {
-      for (const query of loadSavedQueries()) {
+      for (const query of unweighted()) {
         for (const format of ['csv', 'xlsx', 'json']) {
           await exportQuery({
             engine,
@@ -238,7 +241,7 @@ describe('survey export on a fixture lake', () => {
     addFormats(ajv);
     const descriptor = JSON.parse(readFileSync(join(folder, 'datapackage.json'), 'utf8'));
     expect(ajv.validate(profile, descriptor), JSON.stringify(ajv.errors)).toBe(true);
-    expect(descriptor.resources).toHaveLength(loadSavedQueries().length * 3);
+    expect(descriptor.resources).toHaveLength(unweighted().length * 3);
     const sector = descriptor.resources.find((r: { name: string }) => r.name === 'sector_profile.xlsx');
     expect(sector.schema.missingValues).toEqual(['[c]', '[x]']);
     expect(sector.provenance).toMatchObject({ survey: SURVEY, waves: [TO], savedQuery: 'sector_profile' });
@@ -330,7 +333,7 @@ describe('survey export on generated and ingested waves', () => {
   for (const survey of ['uk-se', 'fr-ess']) {
     it(`exports every saved query of ${survey}, and nothing reveals a cell below the threshold`, async () => {
       expect(records.filter((r) => r.survey === survey).length).toBeGreaterThan(500);
-      for (const query of loadSavedQueries()) {
+      for (const query of unweighted()) {
         const file = join(dir, 'out', survey, `${query.name}.csv`);
         await exportQuery({
           engine,
