@@ -83,7 +83,9 @@ async function runR(lake: WeightedLake, method: Method, bounds: readonly [number
         { name: 'weight', type: 'double' },
       ],
     );
-    const weightLines = weights.rows.map((row) => [row.response_id, row.replicate, row.weight].map(cell).join(','));
+    const weightLines = weights.rows.map((row) =>
+      [row.response_id, row.replicate, row.weight].map((value) => cell(value ?? null)).join(','),
+    );
     writeFileSync(join(lake.dir, 'weights.csv'), `response_id,replicate,weight\n${weightLines.join('\n')}\n`);
     if (process.env.KEEP_R_DIR) {
       const { cpSync } = await import('node:fs');
