@@ -82,6 +82,8 @@ export interface RegisterFacts {
   /** Turnover in the wave's last financial year and the year before. */
   readonly turnover: number;
   readonly turnoverPrev: number;
+  /** The probability that it answers the wave when asked (see the header). */
+  readonly propensity: number;
 }
 /** The reference year of the turnover model. */
 const BASE_YEAR = 2019;
@@ -473,6 +475,10 @@ export class Population {
     const e = this.economics(h, isSpinout, legalForm);
     const turnover = turnoverAt(h, e.logTurnover, e.growth, wave - 1);
     const employees = employeesAt(h, turnover, e.turnoverPerEmployee, wave - 1);
+    const band = sizeBand(employees);
+    // Its own persistent propensity times the factors of its size band and region that wave, at most 1.
+    const own = 0.6 + 0.35 * uOf(h, 29);
+    const regional = this.fr ? 1 : (REGION_RESPONSE[region] ?? 1);
     return {
       exists: foundedYear <= wave - 1 && (spinoutYear === null || spinoutYear <= wave - 1),
       region,
@@ -481,28 +487,20 @@ export class Population {
       isSpinout,
       parentBody,
       employees,
-      sizeBand: sizeBand(employees),
+      sizeBand: band,
       turnover,
       turnoverPrev: turnoverAt(h, e.logTurnover, e.growth, wave - 2),
+      propensity: Math.min(1, own * SIZE_RESPONSE[band] * regional),
     };
   }
 
   /**
-   * The probability that organisation `index` of the panel answers wave `wave` if it exists: its own persistent
-   * propensity times the factors of its size band and region that wave (see the header), at most 1.
-   */
-  responsePropensity(index: number, facts: Pick<RegisterFacts, 'sizeBand' | 'region'>): number {
-    const own = 0.6 + 0.35 * this.u(index, 29);
-    return Math.min(1, own * SIZE_RESPONSE[facts.sizeBand] * (this.fr ? 1 : (REGION_RESPONSE[facts.region] ?? 1)));
-  }
-
-  /**
    * Whether organisation `index` answers wave `wave`: it must exist by the wave's last financial year, and
-   * answers with its propensity (responsePropensity).
+   * answers with its propensity (RegisterFacts.propensity).
    */
   answersWave(index: number, wave: number): boolean {
     const facts = this.registerFacts(index, 0, wave);
-    return facts.exists && this.u(index, 1000 + wave) < this.responsePropensity(index, facts);
+    return facts.exists && this.u(index, 1000 + wave) < facts.propensity;
   }
 
   /** Organisation `index`: a pure function of (seed, survey, index). */

@@ -270,7 +270,8 @@ export function calibrate(
   const isAtBound = (g: number) => g <= low * (1 + 1e-12) || g >= high * (1 - 1e-12);
   for (let rep = 1; rep <= G; rep++) {
     const kept = counts.map((count, c) => (count - perGroup[rep]![c]!) * replicateStart);
-    const result = rake(margins, kept, settings);
+    // Started from the calibrated weights' multipliers: a replicate is a small change of the same problem.
+    const result = rake(margins, kept, settings, main.eta);
     if (result.unreachable) unreachable(`replicate ${rep}`, result.unreachable.margin, result.unreachable.category);
     if (!result.converged) notConverged(`replicate ${rep}`, result.iterations, result.maxError);
     replicateIterations = Math.max(replicateIterations, result.iterations);

@@ -117,6 +117,28 @@ export function shares(
   });
 }
 
+/**
+ * Totals by the categories of an answer that is sometimes unknown (the parent body of a spin-out): the total of
+ * `y` over all rows, shared among the categories in proportion to the rows whose category is known
+ * (category[i] = -1 when unknown), T_all × T_d / Σ_d T_d in every replicate, so the categories add up to T_all.
+ */
+export function allocatedTotals(
+  weights: WaveWeights,
+  y: ArrayLike<number>,
+  category: Int32Array,
+  D: number,
+): Estimate[] {
+  const byCategory = replicateTotals(weights, y, category, D);
+  const all = replicateTotals(weights, y, new Int32Array(category.length), 1);
+  const replicates = all.length;
+  const known = new Float64Array(replicates);
+  for (let r = 0; r < replicates; r++) for (let d = 0; d < D; d++) known[r]! += byCategory[r * D + d]!;
+  return Array.from({ length: D }, (_, d) => {
+    const theta = Float64Array.from({ length: replicates }, (_, r) => (all[r]! * byCategory[r * D + d]!) / known[r]!);
+    return fromReplicates(theta, scaleOf(weights));
+  });
+}
+
 /** The weight of every weighted row in every replicate, as rows × (G + 1) (for small checks and exports). */
 export function weightMatrix(weights: WaveWeights): Float64Array[] {
   const G = weights.cellWeights.length - 1;

@@ -10,6 +10,7 @@ export {
   weightOf,
 } from './calibrate.ts';
 export {
+  allocatedTotals,
   column,
   type Estimate,
   fromReplicates,

@@ -34,6 +34,8 @@ export interface RakeSettings {
 export interface RakeResult {
   /** Per cell: g, the factor from the base weight to the raked weight (1 for cells with no base). */
   readonly g: Float64Array;
+  /** Per cell: the sum of its categories' multipliers (log scale), g = clip(exp(eta)); a start for a close problem. */
+  readonly eta: Float64Array;
   /** Passes over the margins made. */
   readonly iterations: number;
   readonly converged: boolean;
@@ -49,6 +51,18 @@ interface Members {
   readonly cells: Int32Array;
 }
 
+/** The members of each margin, computed once per margins object (a calibration rakes one many times). */
+const membersCache = new WeakMap<RakeMargins, readonly Members[]>();
+
+function membersOfMargins(margins: RakeMargins): readonly Members[] {
+  let members = membersCache.get(margins);
+  if (!members) {
+    members = margins.category.map((category, m) => membersOf(category, margins.targets[m]!.length));
+    membersCache.set(margins, members);
+  }
+  return members;
+}
+
 function membersOf(category: Int32Array, categories: number): Members {
   const start = new Int32Array(categories + 1);
   for (let c = 0; c < category.length; c++) start[category[c]! + 1]!++;
@@ -60,78 +74,69 @@ function membersOf(category: Int32Array, categories: number): Members {
 }
 
 /**
- * The factor x by which to multiply exp(eta) of a category's cells so that sum b_c clip(x exp(eta_c), L, U)
- * equals `target`; NaN when no x reaches it (the target is beyond L or U times the category's base).
+ * The factor x by which to multiply the unbounded factors `a` of a category's cells so that
+ * sum b_c clip(x a_c, L, U) equals `target`; NaN when no x reaches it (the target is beyond L or U times the
+ * category's base). The sum is continuous, increasing and piecewise linear in x, so Newton steps kept inside a
+ * bracket land exactly once they reach the right piece.
  */
 function solveCategory(
   cells: Int32Array,
   from: number,
   to: number,
   base: Float64Array,
-  eta: Float64Array,
+  a: Float64Array,
   settings: RakeSettings,
   target: number,
-  events: Float64Array,
-  order: Int32Array,
 ): number {
   const { lower, upper } = settings;
   let linear = 0;
   let baseSum = 0;
+  let highest = 0;
   for (let j = from; j < to; j++) {
     const c = cells[j]!;
     const b = base[c]!;
     if (b === 0) continue;
     baseSum += b;
-    linear += b * Math.exp(eta[c]!);
+    linear += b * a[c]!;
+    highest = Math.max(highest, upper / a[c]!);
   }
   if (baseSum === 0) return target === 0 ? 1 : Number.NaN;
   if (lower === 0 && upper === Number.POSITIVE_INFINITY) return target / linear;
   if (target < lower * baseSum || target > upper * baseSum) return Number.NaN;
-  // Sweep x upwards through the breakpoints where a cell leaves its lower bound (x = L / a) or reaches its
-  // upper bound (x = U / a); between breakpoints the sum is constant + x * slope.
-  let n = 0;
-  for (let j = from; j < to; j++) {
-    const c = cells[j]!;
-    const b = base[c]!;
-    if (b === 0) continue;
-    const a = Math.exp(eta[c]!);
-    events[2 * n] = lower / a;
-    events[2 * n + 1] = upper / a;
-    order[2 * n] = 2 * c;
-    order[2 * n + 1] = 2 * c + 1;
-    n++;
-  }
-  const count = 2 * n;
-  const idx = Array.from({ length: count }, (_, i) => i).sort((p, q) => events[p]! - events[q]!);
-  let constant = lower * baseSum;
-  let slope = 0;
-  for (const i of idx) {
-    const x = events[i]!;
-    if (x === Number.POSITIVE_INFINITY) break;
-    const value = constant + slope * x;
-    if (value >= target && slope > 0) return (target - constant) / slope;
-    if (value >= target) return x;
-    const code = order[i]!;
-    const c = code >> 1;
-    const b = base[c]!;
-    const a = Math.exp(eta[c]!);
-    if ((code & 1) === 0) {
-      constant -= b * lower;
-      slope += b * a;
-    } else {
-      slope -= b * a;
-      constant += b * upper;
+  let lo = 0;
+  let hi = Number.isFinite(highest) ? highest : Number.MAX_VALUE;
+  let x = target / linear;
+  for (let step = 0; step < 200; step++) {
+    let sum = 0;
+    let slope = 0;
+    for (let j = from; j < to; j++) {
+      const c = cells[j]!;
+      const b = base[c]!;
+      if (b === 0) continue;
+      const v = x * a[c]!;
+      if (v <= lower) sum += b * lower;
+      else if (v >= upper) sum += b * upper;
+      else {
+        sum += b * v;
+        slope += b * a[c]!;
+      }
     }
+    if (Math.abs(sum - target) <= 1e-15 * target) return x;
+    if (sum < target) lo = x;
+    else hi = x;
+    const next = slope > 0 ? x + (target - sum) / slope : Number.NaN;
+    x = next > lo && next < hi ? next : (lo + hi) / 2;
+    if (hi - lo <= 1e-16 * hi) return x;
   }
-  return slope > 0 ? (target - constant) / slope : Number.NaN;
+  return x;
 }
 
 /** The largest relative error of any margin category with a target or a base. */
-function marginError(margins: RakeMargins, base: Float64Array, g: Float64Array): number {
+function marginError(margins: RakeMargins, base: Float64Array, g: Float64Array, sums: Float64Array): number {
   let worst = 0;
   margins.category.forEach((category, m) => {
     const targets = margins.targets[m]!;
-    const sums = new Float64Array(targets.length);
+    sums.fill(0, 0, targets.length);
     for (let c = 0; c < category.length; c++) sums[category[c]!]! += base[c]! * g[c]!;
     for (let k = 0; k < targets.length; k++) {
       const target = targets[k]!;
@@ -145,18 +150,31 @@ function marginError(margins: RakeMargins, base: Float64Array, g: Float64Array):
 
 /**
  * Rakes cells with base totals `base` (the sum of the starting weights of each cell's rows) to the margins,
- * keeping every cell's g within the bounds.
+ * keeping every cell's g within the bounds. `start` (per cell, log scale: a close problem's `eta`) only
+ * shortens the way: the solution is the same from any start.
  */
-export function rake(margins: RakeMargins, base: Float64Array, settings: RakeSettings): RakeResult {
+export function rake(
+  margins: RakeMargins,
+  base: Float64Array,
+  settings: RakeSettings,
+  start?: Float64Array,
+): RakeResult {
   const cellCount = base.length;
-  const members = margins.category.map((category, m) => membersOf(category, margins.targets[m]!.length));
-  const eta = new Float64Array(cellCount);
+  const members = membersOfMargins(margins);
+  // a = exp(eta), the unbounded factor of each cell; each step multiplies a category's cells by its x.
+  const a = start ? start.map(Math.exp) : new Float64Array(cellCount).fill(1);
   const g = new Float64Array(cellCount);
-  const events = new Float64Array(2 * cellCount);
-  const order = new Int32Array(2 * cellCount);
+  const sums = new Float64Array(Math.max(...margins.targets.map((targets) => targets.length)));
+  const result = (iterations: number, converged: boolean, maxError: number) => ({
+    g,
+    eta: a.map(Math.log),
+    iterations,
+    converged,
+    maxError,
+  });
   const clip = (value: number) => Math.min(settings.upper, Math.max(settings.lower, value));
   const update = () => {
-    for (let c = 0; c < cellCount; c++) g[c] = base[c] === 0 ? 1 : clip(Math.exp(eta[c]!));
+    for (let c = 0; c < cellCount; c++) g[c] = base[c] === 0 ? 1 : clip(a[c]!);
   };
   let iterations = 0;
   let maxError = Number.POSITIVE_INFINITY;
@@ -169,18 +187,17 @@ export function rake(margins: RakeMargins, base: Float64Array, settings: RakeSet
         const from = start[k]!;
         const to = start[k + 1]!;
         if (from === to) continue;
-        const x = solveCategory(cells, from, to, base, eta, settings, targets[k]!, events, order);
+        const x = solveCategory(cells, from, to, base, a, settings, targets[k]!);
         if (!(x > 0) || !Number.isFinite(x)) {
           update();
-          return { g, iterations, converged: false, maxError, unreachable: { margin: m, category: k } };
+          return { ...result(iterations, false, maxError), unreachable: { margin: m, category: k } };
         }
-        const delta = Math.log(x);
-        for (let j = from; j < to; j++) eta[cells[j]!]! += delta;
+        for (let j = from; j < to; j++) a[cells[j]!]! *= x;
       }
     }
     update();
-    maxError = marginError(margins, base, g);
-    if (maxError <= settings.tolerance) return { g, iterations, converged: true, maxError };
+    maxError = marginError(margins, base, g, sums);
+    if (maxError <= settings.tolerance) return result(iterations, true, maxError);
   }
-  return { g, iterations, converged: false, maxError };
+  return result(iterations, false, maxError);
 }

@@ -87,10 +87,6 @@ async function runR(lake: WeightedLake, method: Method, bounds: readonly [number
       [row.response_id, row.replicate, row.weight].map((value) => cell(value ?? null)).join(','),
     );
     writeFileSync(join(lake.dir, 'weights.csv'), `response_id,replicate,weight\n${weightLines.join('\n')}\n`);
-    if (process.env.KEEP_R_DIR) {
-      const { cpSync } = await import('node:fs');
-      cpSync(lake.dir, join(process.env.KEEP_R_DIR, `${survey}-${wave}`), { recursive: true });
-    }
     await run('Rscript', [SCRIPT, lake.dir, method, String(bounds[0]), String(bounds[1])], {
       timeout: 120_000,
       maxBuffer: 1 << 24,
