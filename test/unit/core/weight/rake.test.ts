@@ -11,10 +11,9 @@ function naiveIpf(margins: RakeMargins, base: readonly number[], passes: number)
     margins.category.forEach((category, m) => {
       margins.targets[m]!.forEach((target, k) => {
         let sum = 0;
-        category.forEach((cat, c) => {
-          if (cat === k) sum += w[c]!;
-        });
-        if (sum > 0) category.forEach((cat, c) => cat === k && (w[c] = (w[c]! * target) / sum));
+        for (let c = 0; c < category.length; c++) if (category[c] === k) sum += w[c]!;
+        if (sum === 0) return;
+        for (let c = 0; c < category.length; c++) if (category[c] === k) w[c] = (w[c]! * target) / sum;
       });
     });
   }
