@@ -3,12 +3,23 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { glueColumns, gluePartitionKeys } from '../../schemas/index.ts';
+import {
+  glueColumns,
+  gluePartitionKeys,
+  SURVEYS,
+  weightsGlueColumns,
+  weightsPartitionKeys,
+} from '../../schemas/index.ts';
 import { LAKE_PREFIXES } from './data-lake.ts';
+import { acknowledgePrefixGrant } from './nag.ts';
 import { configure } from './survey-function.ts';
 
 /** The curated table's name: saved queries say `from responses` and the engine resolves it. */
 export const RESPONSES_TABLE = 'responses';
+/** The calibration weights' table (survey weight), which the weighted saved queries join. */
+export const WEIGHTS_TABLE = 'weights';
+/** Where the weights live in the curated bucket: one weights.parquet per survey and wave. */
+export const WEIGHTS_PREFIX = 'weights/';
 
 /** Props of {@link Catalog}. */
 export interface CatalogProps {
@@ -19,8 +30,8 @@ export interface CatalogProps {
 }
 
 /**
- * The Glue database and the `responses` table over curated/ Parquet: columns derived from the zod schema
- * (schemas/), partitioned by survey and wave.
+ * The Glue database, the `responses` table over curated/ Parquet and the `weights` table over weights/ (in the
+ * curated bucket): columns derived from the zod schemas (schemas/), partitioned by survey and wave.
  *
  * Partitions are CATALOG partitions, not partition projection. Re-ingesting a wave writes the new Parquet under a
  * new version prefix, curated/survey=<id>/wave=<year>/<version>/, and then switches that one partition's location
@@ -34,6 +45,8 @@ export class Catalog extends Construct {
   readonly database: glue.CfnDatabase;
   /** The `responses` table. */
   readonly table: glue.CfnTable;
+  /** The `weights` table. */
+  readonly weightsTable: glue.CfnTable;
   /** The database's name. */
   readonly databaseName: string;
   /** The table's name: {@link RESPONSES_TABLE}. */
@@ -70,7 +83,47 @@ export class Catalog extends Construct {
       },
     });
     this.table.addResourceDependency(this.database);
+
+    // The weights of a wave are one object, replaced whole by survey weight, so partition projection (no
+    // catalog writes) cannot see a mix: a query reads the old file or the new one.
+    const weightsRoot = `s3://${props.curated.bucketName}/${WEIGHTS_PREFIX}`;
+    const firstWave = Math.min(...SURVEYS.map((survey) => survey.firstWave));
+    this.weightsTable = new glue.CfnTable(this, 'WeightsTable', {
+      catalogId: account,
+      databaseName: this.databaseName,
+      tableInput: {
+        name: WEIGHTS_TABLE,
+        description: 'Calibration weights of each wave and their jackknife replicates (survey weight)',
+        tableType: 'EXTERNAL_TABLE',
+        parameters: {
+          classification: 'parquet',
+          EXTERNAL: 'TRUE',
+          'projection.enabled': 'true',
+          'projection.survey.type': 'enum',
+          'projection.survey.values': SURVEYS.map((survey) => survey.id).join(','),
+          'projection.wave.type': 'integer',
+          // A fixed upper year keeps the synthesised template the same whenever it is built.
+          'projection.wave.range': `${firstWave},2100`,
+          'storage.location.template': `${weightsRoot}survey=\${survey}/wave=\${wave}/`,
+        },
+        partitionKeys: weightsPartitionKeys().map(toGlueColumn),
+        storageDescriptor: {
+          columns: weightsGlueColumns().map(toGlueColumn),
+          location: weightsRoot,
+          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+          serdeInfo: {
+            serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+            parameters: { 'serialization.format': '1' },
+          },
+        },
+      },
+    });
+    this.weightsTable.addResourceDependency(this.database);
+    this.curated = props.curated;
   }
+
+  private readonly curated: s3.IBucket;
 
   /** The ARNs a Glue call on the table is authorised against: the catalog, the database and the table. */
   get arns(): string[] {
@@ -79,11 +132,18 @@ export class Catalog extends Construct {
       stack.formatArn({ service: 'glue', resource: 'catalog' }),
       stack.formatArn({ service: 'glue', resource: 'database', resourceName: this.databaseName }),
       stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${this.databaseName}/${RESPONSES_TABLE}` }),
+      stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${this.databaseName}/${WEIGHTS_TABLE}` }),
     ];
   }
 
-  /** Lets the grantee read the table's definition and partitions, as Athena needs (GLUE_DATABASE, GLUE_TABLE). */
+  /**
+   * Lets the grantee read the tables' definitions and partitions, as Athena needs (GLUE_DATABASE, GLUE_TABLE),
+   * and the weights' objects (the curated/ objects are granted by the data lake).
+   */
   grantRead(grantee: iam.IGrantable): iam.Grant {
+    const objects = `${WEIGHTS_PREFIX}*`;
+    this.curated.grantRead(grantee, objects);
+    acknowledgePrefixGrant(grantee, this.curated.arnForObjects(objects), 'read', 'reading the calibration weights');
     return this.grant(grantee, [
       'glue:GetDatabase',
       'glue:GetDatabases',

@@ -183,6 +183,17 @@ describe('a policy analyst', () => {
     expect(await s3(ids.analyst, 's3:GetObject', OTHER_KEYS.curated)).toBe('Allowed');
   });
 
+  it('can read the weights table and the weights, as the weighted saved queries need, but not write them', async () => {
+    const weights = iam.objectArn(ids.buckets.curated, 'weights/survey=uk-se/wave=2023/weights.parquet');
+    for (const role of [ids.analyst, ids.query, ids.export]) {
+      expect(
+        await decide(iam, role, 'glue:GetTable', `arn:aws:glue:${REGION}:${ACCOUNT}:table/survey_lake/weights`),
+      ).toBe('Allowed');
+      expect(await decide(iam, role, 's3:GetObject', weights)).toBe('Allowed');
+      expect(await decide(iam, role, 's3:PutObject', weights)).not.toBe('Allowed');
+    }
+  });
+
   it('cannot change a partition of the table', async () => {
     expect(await decide(iam, ids.analyst, 'glue:UpdatePartition', tableArn)).not.toBe('Allowed');
   });

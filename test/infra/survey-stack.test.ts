@@ -20,7 +20,13 @@ import {
 } from '../../infra/constructs/index.ts';
 import { addStage, deploymentOf } from '../../infra/deployment.ts';
 import { SurveyStack } from '../../infra/survey-stack.ts';
-import { glueColumns, gluePartitionKeys } from '../../schemas/index.ts';
+import {
+  glueColumns,
+  gluePartitionKeys,
+  SURVEYS,
+  weightsGlueColumns,
+  weightsPartitionKeys,
+} from '../../schemas/index.ts';
 import { cdkJsonContext, logicalId, removeSurveyApps, surveyApp } from './survey-app.ts';
 
 afterAll(removeSurveyApps);
@@ -272,7 +278,11 @@ describe('the catalog', () => {
       SerdeInfo: { SerializationLibrary: string };
     };
   };
-  const table = () => Object.values(resources('AWS::Glue::Table'))[0]!.Properties.TableInput as TableInput;
+  const tableNamed = (name: string) =>
+    Object.values(resources('AWS::Glue::Table'))
+      .map((resource) => resource.Properties.TableInput as TableInput)
+      .find((input) => input.Name === name)!;
+  const table = () => tableNamed('responses');
 
   it('declares the responses table with the columns derived from the zod schema, in order', () => {
     expect(table().Name).toBe('responses');
@@ -297,6 +307,35 @@ describe('the catalog', () => {
     expect(sd.Location).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: bucketId('curated') }, '/curated/']] });
     expect(JSON.stringify(table().Parameters)).not.toContain('projection');
   });
+
+  it('declares the weights table from its zod schema, over weights/ in the curated bucket, projected by survey and wave', () => {
+    const weights = tableNamed('weights');
+    expect(weights.StorageDescriptor.Columns).toEqual(
+      weightsGlueColumns().map((c) => ({ Name: c.name, Type: c.type, Comment: c.comment })),
+    );
+    expect(weights.StorageDescriptor.Columns.map((c) => (c as { Name: string }).Name)).toEqual([
+      'response_id',
+      'ingested_at',
+      'replicate',
+      'weight',
+    ]);
+    expect(weights.PartitionKeys).toEqual(weightsPartitionKeys().map((c) => ({ Name: c.name, Type: c.type })));
+    expect(weights.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(
+      'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+    );
+    expect(weights.StorageDescriptor.Location).toEqual({
+      'Fn::Join': ['', ['s3://', { Ref: bucketId('curated') }, '/weights/']],
+    });
+    expect(weights.Parameters).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.survey.type': 'enum',
+      'projection.survey.values': SURVEYS.map((survey) => survey.id).join(','),
+      'projection.wave.type': 'integer',
+      'storage.location.template': {
+        'Fn::Join': ['', ['s3://', { Ref: bucketId('curated') }, '/weights/survey=${survey}/wave=${wave}/']],
+      },
+    });
+  });
 });
 
 describe('the Athena workgroup', () => {
@@ -317,7 +356,7 @@ describe('the Athena workgroup', () => {
   it('publishes one named query per queries/*.sql with its SQL text, in the workgroup and database', () => {
     const dir = path.join(PROJECT_ROOT, 'queries');
     const files = readdirSync(dir).filter((file) => file.endsWith('.sql'));
-    expect(files).toHaveLength(9);
+    expect(files).toHaveLength(12);
     const named = Object.values(resources('AWS::Athena::NamedQuery'));
     expect(named).toHaveLength(files.length);
     for (const file of files) {
