@@ -332,7 +332,8 @@ describe('the catalog', () => {
       'projection.survey.values': SURVEYS.map((survey) => survey.id).join(','),
       'projection.wave.type': 'integer',
       'storage.location.template': {
-        'Fn::Join': ['', ['s3://', { Ref: bucketId('curated') }, '/weights/survey=${survey}/wave=${wave}/']],
+        // Athena's own placeholders, written literally into the table parameter.
+        'Fn::Join': ['', ['s3://', { Ref: bucketId('curated') }, `/weights/survey=\${survey}/wave=\${wave}/`]],
       },
     });
   });
