@@ -6,7 +6,9 @@
 //   bundles:    each Lambda bundle's size and cold import time (median of 5)
 //   lambda:     the ingest function's cost per MiB and peak /tmp, on the largest wave read as a stream
 //   pages:      the bulletin and report pages of a 100k-row wave: build, render, size (median of 3)
-// BENCH_ROWS=100000,1000000 (default) and BENCH_ONLY=ingest,queries,disclosure,bundles,lambda,pages narrow a run; BENCH_RUNS
+//   weights:    survey weight on a 50k-row wave (median of 3), the weighted queries on it, and coverage and
+//               bias of the sector-wide estimates over 200 samples of one generated population per survey
+// BENCH_ROWS=100000,1000000 (default) and BENCH_ONLY=ingest,queries,disclosure,bundles,lambda,pages,weights narrow a run; BENCH_RUNS
 // (default 3) sets the runs per ingest figure, interleaved so that a noisy machine hurts each figure alike.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -16,7 +18,7 @@ import { build } from 'esbuild';
 import { generateWave } from '../core/generate/index.ts';
 
 const root = new URL('..', import.meta.url).pathname;
-const only = new Set((process.env.BENCH_ONLY ?? 'ingest,queries,disclosure,bundles,lambda,pages').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'ingest,queries,disclosure,bundles,lambda,pages,weights').split(','));
 const sizes = (process.env.BENCH_ROWS ?? '100000,1000000').split(',').map(Number);
 const work = await mkdtemp(join(tmpdir(), 'survey-bench-'));
 
@@ -134,6 +136,14 @@ try {
     const { benchPages } = await import('./pages.ts');
     console.log('\n## Pages\n');
     await benchPages();
+  }
+
+  if (only.has('weights')) {
+    const { benchCoverage, benchWeighting } = await import('./weights.ts');
+    console.log('\n## Sector-wide estimates\n');
+    await benchWeighting();
+    console.log('\n### Coverage and bias by simulation\n');
+    benchCoverage();
   }
 
   if (only.has('bundles')) {

@@ -73,12 +73,16 @@ const ROWS_COLUMNS = [
 ] as const;
 
 /** The long table of the weights file from the compact weights: a row's weight is 0 in its own group's replicate. */
-const WEIGHTS_SELECT = `select
+const WEIGHTS_SELECT = `with rows_read as (
+  -- the timestamp parsed once per row, not once per row and replicate
+  select response_id, cast(ingested_at as timestamp_ms) as ingested_at, cell, grp from weighted_rows
+)
+select
   r.response_id,
-  cast(r.ingested_at as timestamp_ms) as ingested_at,
+  r.ingested_at,
   c.replicate,
   case when r.grp = c.replicate then cast(0 as double) else c.weight end as weight
-from weighted_rows as r
+from rows_read as r
 inner join cell_weights as c on c.cell = r.cell`;
 
 /** Writes the Parquet of compact weights to a local file (rows × replicates, through DuckDB's writer). */
