@@ -1,7 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { copyToParquet } from '../../core/engine/duckdb-parquet.ts';
-import { CALIBRATE_DEFAULTS, parseFrame, WeightError, type WeightReport, weightWave } from '../../core/weight/index.ts';
+import {
+  CALIBRATE_DEFAULTS,
+  type MergeRule,
+  parseFrame,
+  WeightError,
+  type WeightReport,
+  weightWave,
+} from '../../core/weight/index.ts';
 import { getSurvey } from '../../schemas/index.ts';
 import { CliError, type Command, parseCommandArgs, requireOption } from '../command.ts';
 import { openStorage, parseWave } from '../lake.ts';
@@ -9,7 +16,20 @@ import { openEngine } from './query.ts';
 
 /** The usage of `survey weight`. */
 export const WEIGHT_USAGE =
-  'survey weight --survey <id> --wave <year> --frame <frame.csv> [--bounds 0.2,5] [--replicates 100] [--json] [--lake <dir>] [--engine duckdb|athena --workgroup <wg>]';
+  'survey weight --survey <id> --wave <year> --frame <frame.csv> [--bounds 0.2,5] [--replicates 100] [--merge region:TLN=TLM ...] [--json] [--lake <dir>] [--engine duckdb|athena --workgroup <wg>]';
+
+/** Parses each --merge "margin:CODE=INTO" (a category calibrated together with another). */
+function parseMerges(values: readonly string[] | undefined): MergeRule[] {
+  return (values ?? []).map((value) => {
+    const match = /^(region|legal_form|size_band):([^=]+)=(.+)$/.exec(value.trim());
+    if (!match) {
+      throw new CliError(
+        `weight: --merge must be margin:CODE=INTO with margin region, legal_form or size_band (e.g. region:TLN=TLM), got "${value}"`,
+      );
+    }
+    return { margin: match[1] as MergeRule['margin'], from: match[2]!, into: match[3]! };
+  });
+}
 
 /** Parses --bounds "low,high" (multiples of the mean weight). */
 function parseBounds(value: string | undefined): readonly [number, number] {
@@ -39,6 +59,7 @@ function describe(report: WeightReport): string {
     `  rows       ${count(report.weighted)} of ${count(report.rows)} weighted${left > 0 ? ` (left out: ${count(report.leftOut.region)} without a region, ${count(report.leftOut.employees)} without a headcount)` : ''}`,
     `  raking     converged in ${report.iterations} passes (replicates: at most ${report.replicateIterations}); largest margin error ${report.maxMarginError.toExponential(1)} (tolerance ${report.tolerance})`,
     `  weights    ${report.weightRange.map((x) => x.toFixed(2)).join('–')} × the mean; ${atBound}${report.replicatesAtBound > 0 ? `; ${report.replicatesAtBound} replicate(s) reached a bound` : ''}`,
+    ...(report.merged.length > 0 ? [`  merged     ${report.merged.join('; ')}`] : []),
     `  design effect of weighting (Kish) ${report.designEffect.toFixed(3)}`,
     `  variance   ${report.method}`,
     `  → ${report.key} (${count(report.parquetRows)} rows) and _weights.json beside it`,
@@ -47,14 +68,14 @@ function describe(report: WeightReport): string {
 }
 
 /**
- * `survey weight --survey <id> --wave <year> --frame <frame.csv> [--bounds low,high] [--replicates G] [--json]`
- * `[--lake <dir>] [--engine duckdb|athena --workgroup <wg>]`
+ * `survey weight --survey <id> --wave <year> --frame <frame.csv> [--bounds low,high] [--replicates G]`
+ * `[--merge margin:CODE=INTO ...] [--json] [--lake <dir>] [--engine duckdb|athena --workgroup <wg>]`
  */
 export const command: Command = {
   async run(args) {
     if (args.includes('--help') || args.includes('-h')) {
       process.stdout.write(
-        `usage: ${WEIGHT_USAGE}\n\nCalibrates a wave to a population frame (CSV region,legal_form,size_band,organisations) by raking,\nwith weights bounded to low–high times their mean, and writes weights/survey=<id>/wave=<year>/ with\ndelete-a-group jackknife replicate weights, for the weighted saved queries (sector_estimates,\nspinout_estimates, growth_estimates).\n`,
+        `usage: ${WEIGHT_USAGE}\n\nCalibrates a wave to a population frame (CSV region,legal_form,size_band,organisations) by raking,\nwith weights bounded to low–high times their mean, and writes weights/survey=<id>/wave=<year>/ with\ndelete-a-group jackknife replicate weights, for the weighted saved queries (sector_estimates,\nspinout_estimates, growth_estimates). --merge calibrates a category too small to weight on its own\ntogether with another (repeat it for several).\n`,
       );
       return 0;
     }
@@ -66,6 +87,7 @@ export const command: Command = {
         frame: { type: 'string' },
         bounds: { type: 'string' },
         replicates: { type: 'string' },
+        merge: { type: 'string', multiple: true },
         json: { type: 'boolean' },
         lake: { type: 'string' },
         engine: { type: 'string' },
@@ -78,6 +100,7 @@ export const command: Command = {
     const wave = parseWave(requireOption(values, 'wave'));
     const framePath = requireOption(values, 'frame');
     const bounds = parseBounds(values.bounds);
+    const merge = parseMerges(values.merge);
     const replicates = values.replicates === undefined ? undefined : Number(values.replicates);
     if (replicates !== undefined && !(Number.isInteger(replicates) && replicates >= 2 && replicates <= 1000)) {
       throw new CliError(`weight: --replicates must be a whole number from 2 to 1000, got "${values.replicates}"`);
@@ -104,6 +127,7 @@ export const command: Command = {
           frameName: basename(framePath),
           frameBytes,
           bounds,
+          merge,
           ...(replicates === undefined ? {} : { replicates }),
           writeParquet: copyToParquet,
         });

@@ -16,8 +16,20 @@ export interface WeightInput {
   readonly employees: number | null;
 }
 
+/**
+ * A category of a margin calibrated together with another (collapsing a category too small to weight on its
+ * own, as Northern Ireland or Corsica can be in a small wave): its rows and its organisations count as `into`.
+ */
+export interface MergeRule {
+  readonly margin: Margin;
+  readonly from: string;
+  readonly into: string;
+}
+
 /** Settings of a calibration. */
 export interface CalibrateOptions {
+  /** Categories calibrated together with another. @default none */
+  readonly merge?: readonly MergeRule[];
   /** Bounds on each weight as multiples of the mean weight N / n. @default [0.2, 5] */
   readonly bounds?: readonly [number, number];
   /** Jackknife groups G (at most the number of rows). @default 100 */
@@ -66,6 +78,8 @@ export interface CalibrationReport {
   /** Kish's design effect of weighting, n * sum(w^2) / sum(w)^2 (1 + the squared coefficient of variation). */
   readonly designEffect: number;
   readonly method: string;
+  /** The categories calibrated together with another, as "region FR-20R into FR-PAC". */
+  readonly merged: readonly string[];
   /** Jackknife groups G; the replicates are 1..G. */
   readonly replicates: number;
   /** The variance factor (G - 1) / G of JK1. */
@@ -150,11 +164,37 @@ export function calibrate(
   const G = Math.min(groupsWanted, n);
   if (G < 2) throw new WeightError(`weight: a variance needs at least 2 weighted rows, got ${n}`);
 
-  // Categories per margin, in code-list order; a row's cell is its category in each margin.
+  // Categories per margin, in code-list order; a row's cell is its category in each margin (after merges).
   const codes = MARGINS.map((margin) => marginCodes(survey, margin));
+  const merges = MARGINS.map(() => new Map<string, string>());
+  for (const rule of options.merge ?? []) {
+    const m = MARGINS.indexOf(rule.margin);
+    const known = codes[m] ?? [];
+    for (const code of [rule.from, rule.into]) {
+      if (!known.includes(code)) {
+        throw new WeightError(`weight: cannot merge ${describe(rule.margin, code)}: not a code of survey ${survey.id}`);
+      }
+    }
+    if (rule.from === rule.into || merges[m]!.has(rule.from)) {
+      throw new WeightError(
+        `weight: cannot merge ${describe(rule.margin, rule.from)} into ${rule.into}: each category merges once, into one that is not merged itself`,
+      );
+    }
+    merges[m]!.set(rule.from, rule.into);
+  }
+  MARGINS.forEach((margin, m) => {
+    for (const [from, into] of merges[m]!) {
+      if (merges[m]!.has(into)) {
+        throw new WeightError(
+          `weight: cannot merge ${describe(margin, from)} into ${into}: each category merges once, into one that is not merged itself`,
+        );
+      }
+    }
+  });
+  const merged = (m: number, code: string) => merges[m]!.get(code) ?? code;
   const codeOf = (i: number, m: number): string => {
     const row = input[i]!;
-    return m === 0 ? row.region! : m === 1 ? row.legalForm : sizeBand(row.employees!);
+    return merged(m, m === 0 ? row.region! : m === 1 ? row.legalForm : sizeBand(row.employees!));
   };
   const categoryOf = (m: number, code: string) => codes[m]!.indexOf(code);
   const cellIndex = new Map<string, number>();
@@ -196,7 +236,7 @@ export function calibrate(
     category: cellCategories.map((list) => Int32Array.from(list)),
     targets: MARGINS.map((margin, m) => {
       const targets = new Float64Array(codes[m]!.length);
-      for (const [code, total] of frame.margins[margin]) targets[categoryOf(m, code)] = total;
+      for (const [code, total] of frame.margins[margin]) targets[categoryOf(m, merged(m, code))]! += total;
       return targets;
     }),
   };
@@ -218,7 +258,7 @@ export function calibrate(
       const count = rowsIn[m]![k]!;
       if (target > 0 && count === 0) {
         throw new WeightError(
-          `weight: the frame has ${target} organisations in ${describe(margin, code)} but the wave has no weighted row there; the wave cannot reach this frame`,
+          `weight: the frame has ${target} organisations in ${describe(margin, code)} but the wave has no weighted row there; the wave cannot reach this frame (merge the category into another: --merge ${margin}:${code}=<code>)`,
         );
       }
       if (target === 0 && count > 0) {
@@ -228,7 +268,7 @@ export function calibrate(
       }
       if (count > 0 && groupsIn[m]![k]!.size < 2) {
         throw new WeightError(
-          `weight: ${describe(margin, code)} has ${count} weighted row(s), all in one jackknife group; a variance needs rows in at least two`,
+          `weight: ${describe(margin, code)} has ${count} weighted row(s), all in one jackknife group; a variance needs rows in at least two (merge the category into another: --merge ${margin}:${code}=<code>)`,
         );
       }
     });
@@ -300,7 +340,8 @@ export function calibrate(
   let emptyFrameCells = 0;
   for (const frameCell of frame.cells) {
     if (frameCell.organisations > 0) {
-      const key = [frameCell.region, frameCell.legal_form, frameCell.size_band as SizeBand].join('\u0000');
+      const values = [frameCell.region, frameCell.legal_form, frameCell.size_band as SizeBand];
+      const key = values.map((value, m) => merged(m, value)).join('\u0000');
       if (!cellIndex.has(key)) emptyFrameCells++;
     }
   }
@@ -329,6 +370,9 @@ export function calibrate(
       weightRange: [smallest / mean, largest / mean],
       designEffect: (n * squares) / (sum * sum),
       method: `JK1 delete-a-group jackknife, ${G} random groups, each replicate raked again`,
+      merged: MARGINS.flatMap((margin, m) =>
+        [...merges[m]!].map(([from, into]) => `${margin.replace('_', ' ')} ${from} into ${into}`),
+      ),
       replicates: G,
       scale: (G - 1) / G,
     },

@@ -5,6 +5,7 @@ export {
   type CalibrationReport,
   calibrate,
   jackknifeGroups,
+  type MergeRule,
   type WaveWeights,
   type WeightInput,
   weightOf,

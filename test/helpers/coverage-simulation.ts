@@ -18,6 +18,7 @@ import {
   calibrate,
   type Estimate,
   frameOf,
+  type MergeRule,
   shares,
   totals,
   type WeightInput,
@@ -37,6 +38,8 @@ export interface SimulationOptions {
   readonly replicates?: number;
   /** A group counts as well populated when it expects at least this many contributing respondents. @default 30 */
   readonly minExpected?: number;
+  /** Categories calibrated together with another (small overseas regions). @default none */
+  readonly merge?: readonly MergeRule[];
 }
 
 /** One kind of estimate over the well-populated groups and every sample. */
@@ -264,7 +267,7 @@ export function simulateCoverage(options: SimulationOptions): SimulationResult {
     });
     let weights: ReturnType<typeof calibrate>;
     try {
-      weights = calibrate(survey, rows, frame, { replicates: options.replicates ?? 100 });
+      weights = calibrate(survey, rows, frame, { replicates: options.replicates ?? 100, merge: options.merge ?? [] });
     } catch {
       refused++;
       continue;

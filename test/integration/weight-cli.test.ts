@@ -108,6 +108,21 @@ describe('survey weight', () => {
     expect(JSON.parse(readFileSync(reportFile, 'utf8'))).toEqual(report);
   });
 
+  it('calibrates a category together with another when told to, and says so', () => {
+    const out = ok(
+      'weight',
+      ...WAVE,
+      '--frame',
+      frame,
+      '--merge',
+      'region:TLN=TLM',
+      '--merge',
+      'size_band:250+=50-249',
+    );
+    expect(out).toMatch(/merged +region TLN into TLM; size band 250\+ into 50-249/);
+    ok('weight', ...WAVE, '--frame', frame);
+  });
+
   it('lists the weighted queries among the saved queries', () => {
     const out = ok('queries');
     for (const name of ['sector_estimates', 'spinout_estimates', 'growth_estimates']) expect(out).toContain(name);
@@ -129,6 +144,12 @@ describe('survey weight', () => {
     );
     expect(refused('weight', ...WAVE, '--frame', frame, '--bounds', '2,3').line).toMatch(/--bounds must be low,high/);
     expect(refused('weight', ...WAVE, '--frame', frame, '--replicates', '1').line).toMatch(/--replicates must be/);
+    expect(refused('weight', ...WAVE, '--frame', frame, '--merge', 'region:TLN').line).toMatch(
+      /--merge must be margin:CODE=INTO/,
+    );
+    expect(refused('weight', ...WAVE, '--frame', frame, '--merge', 'region:TLN=TLZ').line).toMatch(
+      /cannot merge region=TLZ: not a code of survey uk-se$/,
+    );
     expect(refused('weight', '--survey', 'uk-se', '--wave', '2021', '--lake', lake, '--frame', frame).line).toMatch(
       /has no ingested rows in wave 2021; ingest the wave first$/,
     );

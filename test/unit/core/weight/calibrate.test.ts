@@ -149,7 +149,7 @@ describe('calibrate', () => {
       { region: 'TLN', legal_form: 'cic', size_band: '0', organisations: 50 },
     ]);
     expect(refusal(() => calibrate(uk, rows, withNorthEast))).toBe(
-      'weight: the frame has 50 organisations in region=TLN but the wave has no weighted row there; the wave cannot reach this frame',
+      'weight: the frame has 50 organisations in region=TLN but the wave has no weighted row there; the wave cannot reach this frame (merge the category into another: --merge region:TLN=<code>)',
     );
     const noLondon = frameOf(
       uk,
@@ -166,9 +166,31 @@ describe('calibrate', () => {
       ...frameFor(rows).cells,
       { region: 'TLN', legal_form: 'cic', size_band: '1-9', organisations: 4 },
     ]);
-    expect(refusal(() => calibrate(uk, lonely, lonelyFrame))).toMatch(
-      /^weight: region=TLN has 1 weighted row\(s\), all in one jackknife group; a variance needs rows in at least two$/,
+    expect(refusal(() => calibrate(uk, lonely, lonelyFrame))).toBe(
+      'weight: region=TLN has 1 weighted row(s), all in one jackknife group; a variance needs rows in at least two (merge the category into another: --merge region:TLN=<code>)',
     );
+    // Calibrated together with London, the lone row can be weighted.
+    const merged = calibrate(uk, lonely, lonelyFrame, { merge: [{ margin: 'region', from: 'TLN', into: 'TLI' }] });
+    expect(merged.report.merged).toEqual(['region TLN into TLI']);
+    let london = 0;
+    merged.rows.forEach((at, i) => {
+      if (lonely[at]!.region === 'TLI' || lonely[at]!.region === 'TLN') london += weightOf(merged, 0, i);
+    });
+    const target = lonelyFrame.margins.region.get('TLI')! + lonelyFrame.margins.region.get('TLN')!;
+    expect(Math.abs(london - target) / target).toBeLessThan(1e-9);
+    expect(
+      refusal(() => calibrate(uk, lonely, lonelyFrame, { merge: [{ margin: 'region', from: 'TLN', into: 'TLZ' }] })),
+    ).toBe('weight: cannot merge region=TLZ: not a code of survey uk-se');
+    expect(
+      refusal(() =>
+        calibrate(uk, lonely, lonelyFrame, {
+          merge: [
+            { margin: 'region', from: 'TLN', into: 'TLI' },
+            { margin: 'region', from: 'TLI', into: 'TLC' },
+          ],
+        }),
+      ),
+    ).toMatch(/each category merges once, into one that is not merged itself/);
     expect(refusal(() => calibrate(uk, [...rows, { ...rows[0]! }], frame))).toMatch(
       /^weight: response_id "R0" appears twice in the wave/,
     );
