@@ -10,13 +10,9 @@ import {
   weightWave,
 } from '../../core/weight/index.ts';
 import { getSurvey } from '../../schemas/index.ts';
-import { CliError, type Command, parseCommandArgs, requireOption } from '../command.ts';
+import { CliError, type Command, parseCommandArgs, requireOption, SURVEY_IDS } from '../command.ts';
 import { openStorage, parseWave } from '../lake.ts';
 import { openEngine } from './query.ts';
-
-/** The usage of `survey weight`. */
-export const WEIGHT_USAGE =
-  'survey weight --survey <id> --wave <year> --frame <frame.csv> [--bounds 0.2,5] [--replicates 100] [--merge region:TLN=TLM ...] [--json] [--lake <dir>] [--engine duckdb|athena --workgroup <wg>]';
 
 /** Parses each --merge "margin:CODE=INTO" (a category calibrated together with another). */
 function parseMerges(values: readonly string[] | undefined): MergeRule[] {
@@ -72,13 +68,37 @@ function describe(report: WeightReport): string {
  * `[--merge margin:CODE=INTO ...] [--json] [--lake <dir>] [--engine duckdb|athena --workgroup <wg>]`
  */
 export const command: Command = {
+  help: {
+    usage: [
+      'weight --survey <id> --wave <year> --frame <frame.csv> [--bounds 0.2,5] [--replicates 100] [--merge margin:CODE=INTO ...] [--json]',
+      'weight --survey <id> --wave <year> --frame <frame.csv> --engine athena --workgroup <wg> [--database <db>] --lake s3://bucket/prefix',
+    ],
+    description:
+      'Calibrates a wave to a population frame (a CSV region,legal_form,size_band,organisations) by raking its rows with a known region and headcount to the frame margins, with weights bounded to low-high times their mean, and writes weights/survey=<id>/wave=<year>/ with 100 delete-a-group jackknife (JK1) replicates, each raked again: what the weighted saved queries (sector_estimates, spinout_estimates, growth_estimates) read. Refuses a frame the wave cannot reach.',
+    options: [
+      ['--survey <id>', `the survey: ${SURVEY_IDS}`],
+      ['--wave <year>', 'the wave: its year, e.g. 2023'],
+      [
+        '--frame <frame.csv>',
+        'organisations per region, legal form and size band (survey generate --frame writes one)',
+      ],
+      ['--bounds <low,high>', 'each weight within low-high times the mean weight (default 0.2,5; 0,inf for none)'],
+      ['--replicates <G>', 'jackknife groups (default 100)'],
+      [
+        '--merge <margin:CODE=INTO>',
+        'calibrate a category too small to weight on its own together with another; repeatable',
+      ],
+      ['--json', 'print the report (also written beside the weights as _weights.json) as JSON'],
+      ['--engine <engine>', 'read the wave with duckdb (default, over --lake) or athena'],
+      ['--workgroup <wg>', 'the Athena workgroup (with --engine athena)'],
+      ['--database <db>', 'the Glue database (with --engine athena)'],
+    ],
+    examples: [
+      'weight --survey uk-se --wave 2023 --frame frame.csv',
+      'weight --survey fr-ess --wave 2023 --frame frame.csv --merge region:FR-20R=FR-PAC',
+    ],
+  },
   async run(args) {
-    if (args.includes('--help') || args.includes('-h')) {
-      process.stdout.write(
-        `usage: ${WEIGHT_USAGE}\n\nCalibrates a wave to a population frame (CSV region,legal_form,size_band,organisations) by raking,\nwith weights bounded to low–high times their mean, and writes weights/survey=<id>/wave=<year>/ with\ndelete-a-group jackknife replicate weights, for the weighted saved queries (sector_estimates,\nspinout_estimates, growth_estimates). --merge calibrates a category too small to weight on its own\ntogether with another (repeat it for several).\n`,
-      );
-      return 0;
-    }
     const { values } = parseCommandArgs(
       args,
       {
