@@ -2,43 +2,74 @@ import { z } from 'zod';
 import type { Storage } from './storage/storage.ts';
 
 /**
- * The lake layout (DESIGN.md "The lake layout") and atomic replacement of a wave.
+ * The lake layout (DESIGN.md "The lake layout") and the commit of a wave (DESIGN.md "One ingest, one commit").
  *
- * A wave's curated Parquet lives under a version prefix:
+ * One ingest writes a version of a wave, every file of it under the version's name:
  *   curated/survey=<id>/wave=<year>/<version>/part-00000.parquet
- * and one small pointer object names the live version:
+ *   reports/survey=<id>/wave=<year>/<version>/report.json, rejected.csv
+ * and then commits it by putting one small pointer object that names all of them:
  *   curated/survey=<id>/wave=<year>/_current.json
- * Putting the pointer is the commit (an atomic put, locally and on S3). Readers read the pointer once and
- * then only the files it lists, so they see the old wave or the new one, never a mix and never both.
- * Old versions are deleted after the switch; a reader still holding the old pointer for longer than that
- * grace period is the only one that can fail, and it fails loudly (missing file), never silently mixes.
+ * Readers read the pointer once and then only what it names, so queries and `survey report` see the old version
+ * or the new one, never a mix. Ingests of one wave hold its lock (core/lock), so the pointer's put, the
+ * catalog switch and the clean-up of old versions never interleave with another ingest's.
  */
 
 /** The pointer object that commits one version of one wave. */
-export interface WavePointer {
-  readonly survey: string;
-  readonly wave: number;
-  /** The version prefix's last segment, e.g. "v20261124T212400Z-3f2a9c1b". */
-  readonly version: string;
-  /** The Parquet keys of this version, relative to the storage root. */
-  readonly files: readonly string[];
-  /** SHA-256 of the source file: a byte-identical re-ingest is recognised by it and changes nothing. */
-  readonly sourceSha256: string;
-  readonly sourceFile: string;
-  readonly rows: number;
-  readonly committedAt: string;
-}
-
-const WavePointerSchema = z.object({
+export const WavePointerSchema = z.object({
   survey: z.string().min(1),
   wave: z.int(),
+  /** The version's name, e.g. "v20261124T212400Z-3f2a9c1b". */
   version: z.string().min(1),
+  /** The version's Parquet keys, relative to the storage root. */
   files: z.array(z.string().min(1)),
+  /** The version's validation report (JSON) and rejected rows (CSV). */
+  report: z.string().min(1),
+  rejected: z.string().min(1),
+  /** The version this one replaced: kept for readers that read the old pointer a moment ago. */
+  replaced: z.string().optional(),
+  /** SHA-256 of the source file: a byte-identical re-ingest is recognised by it and changes nothing. */
   sourceSha256: z.string(),
   sourceFile: z.string(),
+  /** The source object's ETag in S3, when it came from there: a second delivery of one upload is known at once. */
+  sourceTag: z.string().optional(),
+  /** The fingerprint of the org_id key the wave was ingested under (never the key). */
+  keyId: z.string().optional(),
   rows: z.int().min(0),
   committedAt: z.string(),
 });
+
+/** The pointer object that commits one version of one wave. */
+export type WavePointer = z.infer<typeof WavePointerSchema>;
+
+/** The prefix of one wave's curated data: "curated/survey=uk-se/wave=2023/". */
+export function curatedWavePrefix(survey: string, wave: number): string {
+  return `curated/survey=${survey}/wave=${wave}/`;
+}
+
+/** The key of one wave's pointer object. */
+export function pointerKey(survey: string, wave: number): string {
+  return `${curatedWavePrefix(survey, wave)}_current.json`;
+}
+
+/** The prefix of one wave's reports: a folder per version, attempts/ and refused/. */
+export function reportsPrefix(survey: string, wave: number): string {
+  return `reports/survey=${survey}/wave=${wave}/`;
+}
+
+/** The keys of one version's files. */
+export function versionKeys(survey: string, wave: number, version: string) {
+  const reports = `${reportsPrefix(survey, wave)}${version}/`;
+  return {
+    parquet: `${curatedWavePrefix(survey, wave)}${version}/part-00000.parquet`,
+    report: `${reports}report.json`,
+    rejected: `${reports}rejected.csv`,
+  };
+}
+
+/** The key of a raw upload. */
+export function rawKey(survey: string, wave: number, fileName: string): string {
+  return `raw/survey=${survey}/wave=${wave}/${fileName}`;
+}
 
 /** A pointer object's text read back, or an error that names the object and what is wrong with it. */
 function parsePointer(storage: Storage, key: string, text: string): WavePointer {
@@ -59,26 +90,6 @@ function parsePointer(storage: Storage, key: string, text: string): WavePointer 
     );
   }
   return parsed.data;
-}
-
-/** The prefix of one wave's curated data: "curated/survey=uk-se/wave=2023/". */
-export function curatedWavePrefix(survey: string, wave: number): string {
-  return `curated/survey=${survey}/wave=${wave}/`;
-}
-
-/** The key of one wave's pointer object. */
-export function pointerKey(survey: string, wave: number): string {
-  return `${curatedWavePrefix(survey, wave)}_current.json`;
-}
-
-/** The prefix of one wave's reports: report.json and rejected.csv. */
-export function reportsPrefix(survey: string, wave: number): string {
-  return `reports/survey=${survey}/wave=${wave}/`;
-}
-
-/** The key of a raw upload. */
-export function rawKey(survey: string, wave: number, fileName: string): string {
-  return `raw/survey=${survey}/wave=${wave}/${fileName}`;
 }
 
 /** Reads the live pointer of a wave, or undefined when the wave was never ingested. */
@@ -104,20 +115,35 @@ export async function listWavePointers(storage: Storage): Promise<WavePointer[]>
   return pointers.sort((a, b) => a.survey.localeCompare(b.survey) || a.wave - b.wave);
 }
 
-/**
- * Commits a new version of a wave by putting its pointer, then removes versions older than the one it replaced.
- * The version it replaced is kept, so a query that read the old pointer a moment ago can still finish; versions
- * newer than this one (a concurrent ingest still writing) are left alone.
- */
+/** Commits a version of a wave: puts its pointer. Call with the wave's lock held and every named file written. */
 export async function commitWave(storage: Storage, pointer: WavePointer): Promise<void> {
-  const previous = await readWavePointer(storage, pointer.survey, pointer.wave);
   const key = pointerKey(pointer.survey, pointer.wave);
   await storage.put(key, `${JSON.stringify(pointer, null, 2)}\n`, { contentType: 'application/json' });
-  const prefix = curatedWavePrefix(pointer.survey, pointer.wave);
-  for (const file of await storage.list(prefix)) {
-    if (file === key) continue;
-    const version = file.slice(prefix.length).split('/')[0] ?? '';
-    if (version === pointer.version || version === previous?.version || version > pointer.version) continue;
-    await storage.delete(file);
+}
+
+/** The version folders of a wave, in curated/ and reports/, that neither the live pointer nor the one it replaced names. */
+export async function staleVersions(storage: Storage, pointer: WavePointer): Promise<string[]> {
+  const keep = new Set([pointer.version, pointer.replaced]);
+  const folders = new Set<string>();
+  for (const prefix of [curatedWavePrefix(pointer.survey, pointer.wave), reportsPrefix(pointer.survey, pointer.wave)]) {
+    for (const key of await storage.list(prefix)) {
+      const [folder, ...rest] = key.slice(prefix.length).split('/');
+      // Version folders only: not the pointer, attempts/ or refused/.
+      if (rest.length > 0 && folder !== undefined && /^v\d{8}T\d{6}Z-[0-9a-f]{8}$/.test(folder) && !keep.has(folder)) {
+        folders.add(`${prefix}${folder}/`);
+      }
+    }
   }
+  return [...folders].sort();
+}
+
+/**
+ * Deletes the versions of a wave that the live pointer names neither as its own nor as the one it replaced: those
+ * an earlier version replaced, and those of ingests that died before their commit. Call with the wave's lock held,
+ * so that no ingest is writing a version meanwhile.
+ */
+export async function removeStaleVersions(storage: Storage, pointer: WavePointer): Promise<string[]> {
+  const stale = await staleVersions(storage, pointer);
+  for (const folder of stale) await storage.deletePrefix(folder);
+  return stale;
 }

@@ -7,6 +7,7 @@ import {
   UpdatePartitionCommand,
 } from '@aws-sdk/client-glue';
 import type { WavePointer } from '../lake.ts';
+import type { Catalog } from './catalog.ts';
 
 /** The Glue table whose partitions follow the lake's wave pointers. */
 export interface GlueCatalogOptions {
@@ -21,7 +22,7 @@ export interface GlueCatalogOptions {
  * switching that location (one UpdatePartition call) is the cloud's atomic commit: a query sees the old
  * version or the new one. Partition projection would glob the wave prefix and could see both versions.
  */
-export class GlueCatalog {
+export class GlueCatalog implements Catalog {
   /** Wraps a client and the table. */
   constructor(
     private readonly client: GlueClient,
@@ -34,24 +35,31 @@ export class GlueCatalog {
     return `${root}curated/survey=${pointer.survey}/wave=${pointer.wave}/${pointer.version}/`;
   }
 
-  /** Creates the wave's partition or switches it to the pointer's version. */
-  async switchPartition(pointer: WavePointer): Promise<void> {
+  /** Creates the wave's partition or switches it to the pointer's version, unless it names it already. */
+  async ensure(pointer: WavePointer): Promise<boolean> {
     const { database, table } = this.options;
     const values = [pointer.survey, String(pointer.wave)];
-    const { Table } = await this.client.send(new GetTableCommand({ DatabaseName: database, Name: table }));
-    const descriptor = { ...Table?.StorageDescriptor, Location: this.location(pointer) };
-    const input = { Values: values, StorageDescriptor: descriptor };
+    let current: string | undefined;
+    let exists = true;
     try {
-      await this.client.send(
+      const { Partition } = await this.client.send(
         new GetPartitionCommand({ DatabaseName: database, TableName: table, PartitionValues: values }),
       );
+      current = Partition?.StorageDescriptor?.Location;
     } catch (error) {
       if (!(error instanceof EntityNotFoundException) && (error as Error).name !== 'EntityNotFoundException')
         throw error;
+      exists = false;
+    }
+    if (current === this.location(pointer)) return false;
+    const { Table } = await this.client.send(new GetTableCommand({ DatabaseName: database, Name: table }));
+    const descriptor = { ...Table?.StorageDescriptor, Location: this.location(pointer) };
+    const input = { Values: values, StorageDescriptor: descriptor };
+    if (!exists) {
       await this.client.send(
         new CreatePartitionCommand({ DatabaseName: database, TableName: table, PartitionInput: input }),
       );
-      return;
+      return true;
     }
     await this.client.send(
       new UpdatePartitionCommand({
@@ -61,5 +69,6 @@ export class GlueCatalog {
         PartitionInput: input,
       }),
     );
+    return true;
   }
 }

@@ -1,311 +1,215 @@
-// One ingest of one survey wave, top to bottom:
-//   1. read the file (read-csv.ts): hash, detect encoding and delimiter, records, cells;
-//   2. match the header (headers.ts) and judge every record (normalise.ts): blank, rejected or valid;
-//   3. rejected rows go to rejected.csv at once; valid rows wait on disk (curated.ts);
-//   4. DuckDB applies the duplicate rule and writes the curated Parquet; the losers join rejected.csv;
-//   5. the new version is committed (core/lake.ts), then the report and rejected.csv are written.
-// Whole-file problems throw IngestError (or CsvError, HeaderError) before anything is written to the lake.
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// One ingest attempt of one wave (DESIGN.md "One ingest, one commit"), top to bottom:
+//   1. the wave's lock is taken, so that the ingests of a wave run one after the other;
+//   2. the live pointer is read: a second delivery of the upload it was made from changes nothing;
+//   3. the file is read and judged, and a new version's files are written (prepare.ts), unless the file is
+//      byte for byte the live version's source;
+//   4. the pointer is put: that is the commit, before it nothing of the version is live and after it all of it;
+//   5. the catalog is made to name the live version and versions no pointer names are removed, which also
+//      completes whatever an earlier attempt that died after its commit left undone;
+//   6. the attempt is recorded in the ledger and the lock released.
+// A file refused as a whole leaves a report saying why and is an outcome, not an exception. Anything else
+// (storage, the lock, the catalog, a stop) throws once the attempt is recorded as failed: it is worth retrying.
+import { hostname } from 'node:os';
 import type { Readable } from 'node:stream';
-import { checkWave, getSurvey, type Report, ReportSchema } from '../../schemas/index.ts';
-import { commitWave, curatedWavePrefix, readWavePointer, reportsPrefix, type WavePointer } from '../lake.ts';
+import {
+  checkWave,
+  getSurvey,
+  type Report,
+  ReportSchema,
+  type SurveyDefinition,
+  UnknownSurveyError,
+  WaveRangeError,
+} from '../../schemas/index.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { commitWave, readWavePointer, removeStaleVersions, type WavePointer } from '../lake.ts';
+import type { WaveLocks } from '../lock/wave-lock.ts';
 import type { Storage } from '../storage/storage.ts';
-import { makeWorkDir } from '../work-files.ts';
-import { ValidRows } from './curated.ts';
-import { matchHeaders } from './headers.ts';
-import { capText, type RowIssue } from './issues.ts';
-import { createNormaliser } from './normalise.ts';
-import { openCsv, parseRecordText } from './read-csv.ts';
-import { csvLine } from './rejected-csv.ts';
+import { type Attempt, newAttemptId, recordAttempt, refusedKey } from './attempts.ts';
+import { HeaderError } from './headers.ts';
+import { IngestError, type IngestProgress, prepareVersion } from './prepare.ts';
+import { CsvError } from './read-csv.ts';
 
-/** Progress of an ingest, for a progress bar. */
-export interface IngestProgress {
-  readonly bytes: number;
-  readonly rows: number;
-}
-
-/** What one ingest needs: plain, typed arguments (no environment, no command line). */
+/** What one ingest attempt needs: plain, typed arguments (no environment, no command line). */
 export interface IngestOptions {
   readonly storage: Storage;
-  /** The raw file as a byte stream. */
-  readonly input: Readable;
+  /** The raw file as a byte stream, or a function that opens it (not called when the upload is known already). */
+  readonly input: Readable | (() => Promise<Readable>);
   readonly survey: string;
   readonly wave: number;
-  /** The uploaded object's key or the file name: recorded in source_file and the report. */
+  /** The uploaded object's key or the file name: recorded in source_file, the report and the ledger. */
   readonly sourceFile: string;
+  /** The source object's ETag in S3: a second delivery of the live version's upload is recognised by it. */
+  readonly sourceTag?: string;
+  /** The source's size in bytes, when known before it is read (for the ledger). */
+  readonly sourceBytes?: number;
   /** The secret key of the org_id HMAC. */
   readonly orgKey: string;
+  /** The locks that make the ingests of a wave run one after the other. */
+  readonly locks: WaveLocks;
+  /** The catalog to switch with each commit (Glue in the cloud); none for a local lake. */
+  readonly catalog?: Catalog;
+  /** What runs the attempt, for messages about who holds a lock. Default: this process and host. */
+  readonly by?: string;
   /** The ingest time, recorded as ingested_at. Default: now. */
   readonly now?: Date;
-  /** How many errors and how many warnings the report lists before it says the list was capped. Default 1000. */
+  /** How many errors and how many warnings the report lists. Default 1000. */
   readonly maxListedIssues?: number;
-  /** Where the work files go (removed at the end). Default: the OS temp directory. */
+  /** Where the work files go. Default: the OS temp directory. */
   readonly tempDir?: string;
   /** Called as bytes are read and rows are judged. */
   readonly onProgress?: (progress: IngestProgress) => void;
-  /** Called after the wave's pointer is committed (the cloud switches the Glue partition here). */
-  readonly afterCommit?: (pointer: WavePointer) => Promise<void>;
+  /** Stops the attempt; the live wave stays as it was unless the commit had already happened. */
+  readonly signal?: AbortSignal;
 }
 
-/** The outcome of an ingest. */
-export interface IngestResult {
-  readonly report: Report;
-  /** True when the source was byte-identical to the live wave's: nothing was written. */
-  readonly unchanged: boolean;
-  readonly pointer: WavePointer;
-  readonly reportKey: string;
-  readonly rejectedKey: string;
+/** How an attempt ended, when it did not throw. */
+export interface IngestOutcome {
+  readonly outcome: 'committed' | 'unchanged' | 'refused';
+  /** The attempt as the ledger recorded it. */
+  readonly attempt: Attempt;
+  /** The live pointer after the attempt (committed or unchanged). */
+  readonly pointer?: WavePointer;
+  /** The live version's report (committed or unchanged). */
+  readonly report?: Report;
+  /** Why the file was refused, and where that report is. */
+  readonly refusal?: { readonly reason: string; readonly report: string };
+  /** What an unchanged attempt completed that an earlier attempt had left undone. */
+  readonly completed: readonly string[];
 }
 
-/** A whole-file problem: nothing was written to the lake. */
-export class IngestError extends Error {
-  /** Creates a one-line ingest error. */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'IngestError';
-  }
+/** Whether an error refuses the file as a whole: retrying the same file would refuse it again. */
+export function isRefusal(error: unknown): boolean {
+  return [IngestError, CsvError, HeaderError, UnknownSurveyError, WaveRangeError].some((type) => error instanceof type);
 }
 
-/** Keeps the first `cap` issues and counts them all. */
-class IssueList {
-  readonly listed: RowIssue[] = [];
-  total = 0;
-  constructor(private readonly cap: number) {}
-  add(issue: RowIssue): void {
-    this.total++;
-    if (this.listed.length < this.cap) {
-      this.listed.push(issue.cell === undefined ? issue : { ...issue, cell: capText(issue.cell) });
-    }
-  }
+/** The first line of an error's message: what a report and a one-line error say. */
+function reasonOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
 }
 
-/** rejected.csv as it is written: the header's columns, then `_row` and `_errors`. */
-class RejectedRows {
-  private readonly stream: WriteStream;
-  constructor(
-    path: string,
-    private readonly header: readonly string[],
-  ) {
-    this.stream = createWriteStream(path);
-    // A byte-order mark, so that spreadsheets open it as UTF-8.
-    this.stream.write(`\ufeff${csvLine([...header, '_row', '_errors'])}`);
-  }
+/** Ingests one wave's file as one attempt: committed, unchanged or refused; throws only what is worth a retry. */
+export async function ingestWave(options: IngestOptions): Promise<IngestOutcome> {
+  const { storage } = options;
+  const started = options.now ?? new Date();
+  const id = newAttemptId(started);
+  const base = {
+    attempt: id,
+    survey: options.survey,
+    wave: options.wave,
+    file: options.sourceFile,
+    startedAt: started.toISOString(),
+    ...(options.sourceBytes === undefined ? {} : { bytes: options.sourceBytes }),
+  };
+  const record = async (fields: Omit<Attempt, keyof typeof base | 'endedAt'> & Partial<Attempt>) => {
+    const attempt: Attempt = { ...base, endedAt: new Date().toISOString(), ...fields };
+    await recordAttempt(storage, attempt);
+    return attempt;
+  };
+  const refuse = async (error: unknown): Promise<IngestOutcome> => {
+    const reason = reasonOf(error);
+    const report = refusedKey(options.survey, options.wave, id);
+    await storage.put(
+      report,
+      `${JSON.stringify({ refused: true, ...base, reason, at: new Date().toISOString() }, null, 2)}\n`,
+      { contentType: 'application/json' },
+    );
+    const attempt = await record({ outcome: 'refused', reason, refusedReport: report });
+    return { outcome: 'refused', attempt, refusal: { reason, report }, completed: [] };
+  };
 
-  /** One rejected row: its original cells (padded to the header), its row number and its errors. */
-  add(cells: readonly string[], rowNumber: number, errors: readonly RowIssue[]): Promise<unknown> | undefined {
-    const width = this.header.length;
-    const original = cells.slice(0, width);
-    while (original.length < width) original.push('');
-    let messages = errors.map((error) => error.message).join(' | ');
-    if (cells.length > width) messages += ` | extra cells: ${JSON.stringify(cells.slice(width))}`;
-    return this.stream.write(csvLine([...original, String(rowNumber), messages]))
-      ? undefined
-      : once(this.stream, 'drain');
-  }
-
-  async close(): Promise<void> {
-    this.stream.end();
-    await once(this.stream, 'close');
-  }
-
-  destroy(): void {
-    this.stream.destroy();
-  }
-}
-
-/** Whether every cell of a row is empty or white space. */
-function isBlankRow(cells: readonly string[]): boolean {
-  return cells.every((cell) => cell.trim() === '');
-}
-
-/** A sortable, unique version name: the ingest time then a random suffix. */
-function versionName(now: Date): string {
-  const stamp = now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-  return `v${stamp}-${randomBytes(4).toString('hex')}`;
-}
-
-/**
- * Ingests one survey wave: reads and validates every row, writes the curated Parquet under a new version,
- * commits it atomically, then writes report.json and rejected.csv. Whole-file problems (unknown survey, wave out
- * of range, unreadable file, missing or doubled columns, no data rows) throw before anything is written.
- */
-export async function ingestWave(options: IngestOptions): Promise<IngestResult> {
-  const survey = getSurvey(options.survey);
-  checkWave(survey, options.wave);
-  const started = performance.now();
-  const now = options.now ?? new Date();
-  const reportKey = `${reportsPrefix(survey.id, options.wave)}report.json`;
-  const rejectedKey = `${reportsPrefix(survey.id, options.wave)}rejected.csv`;
-  const temp = await makeWorkDir(options.tempDir ?? tmpdir(), 'survey-ingest-');
-  let valid: ValidRows | undefined;
-  let rejected: RejectedRows | undefined;
+  let survey: SurveyDefinition;
   try {
-    // 1-3. Every record, judged once.
-    let bytesRead = 0;
-    const csv = await openCsv(options.input, { onBytes: (bytes) => (bytesRead = bytes) });
-    const header = matchHeaders(csv.header, survey);
-    const normalise = createNormaliser({
-      survey,
-      wave: options.wave,
-      header,
-      headerLength: csv.header.length,
-      orgKey: options.orgKey,
-      sourceFile: options.sourceFile,
-      ingestedAt: now.getTime(),
-    });
-    const maxListed = options.maxListedIssues ?? 1000;
-    const errors = new IssueList(maxListed);
-    const warnings = new IssueList(maxListed);
-    valid = new ValidRows(temp);
-    rejected = new RejectedRows(join(temp, 'rejected.csv'), csv.header);
-    const counts = { rows: 0, blank: 0, invalid: 0 };
-    for await (const batch of csv.records()) {
-      for (const record of batch) {
-        counts.rows++;
-        if (record.quoteError !== undefined) {
-          const issue: RowIssue = {
-            type: 'quote-error',
-            rowNumber: record.rowNumber,
-            cell: record.text,
-            message: `ingest: line ${record.line} has malformed quoting: ${record.quoteError}; the line is rejected as written and reading resumes on the next line (row ${record.rowNumber})`,
-          };
-          counts.invalid++;
-          errors.add(issue);
-          await rejected.add(record.cells, record.rowNumber, [issue]);
-          continue;
-        }
-        if (isBlankRow(record.cells)) {
-          counts.blank++;
-          continue;
-        }
-        const row = normalise(record.cells, record.rowNumber);
-        for (const warning of row.warnings) warnings.add(warning);
-        if (row.record === null) {
-          counts.invalid++;
-          for (const error of row.errors) errors.add(error);
-          const busy = rejected.add(record.cells, record.rowNumber, row.errors);
-          if (busy) await busy;
-          continue;
-        }
-        const busy = valid.add(row.record, record.text);
-        if (busy) await busy;
-      }
-      options.onProgress?.({ bytes: bytesRead, rows: counts.rows });
-    }
-    if (counts.rows === 0)
-      throw new IngestError('ingest: the file has a header but no data rows; nothing was ingested');
-    await valid.close();
-    const source = csv.summary();
-
-    // A byte-identical file changes nothing.
-    const live = await readWavePointer(options.storage, survey.id, options.wave);
-    if (live?.sourceSha256 === source.sha256) {
-      const text = await options.storage.getText(reportKey);
-      if (text !== undefined) {
-        const previous = ReportSchema.parse(JSON.parse(text));
-        return { report: { ...previous, unchanged: true }, unchanged: true, pointer: live, reportKey, rejectedKey };
-      }
-    }
-
-    // 4. The duplicate rule and the curated Parquet.
-    const version = versionName(now);
-    const parquetKey = `${curatedWavePrefix(survey.id, options.wave)}${version}/part-00000.parquet`;
-    const parquetPath = join(temp, 'part-00000.parquet');
-    const rejectedRows = rejected;
-    const kept = await valid.writeParquet(parquetPath, async (loser) => {
-      const issue: RowIssue = {
-        type: 'duplicate-row',
-        rowNumber: loser.rowNumber,
-        fieldName: 'org_id',
-        cell: loser.orgId,
-        message: `ingest: row ${loser.rowNumber} is a duplicate submission of organisation ${loser.orgId}; row ${loser.keptRow} is kept (latest submitted_at, then the later row)`,
-      };
-      errors.add(issue);
-      await rejectedRows.add(parseRecordText(loser.text, csv.delimiter, csv.lineBreak), loser.rowNumber, [issue]);
-    });
-    await rejected.close();
-    const duplicates = valid.count - kept;
-
-    if (source.decodeErrors > 0) {
-      warnings.add({
-        type: 'encoding-error',
-        rowNumber: null,
-        message: `ingest: ${source.decodeErrors} invalid ${csv.encoding} byte sequence(s) were read as the replacement character U+FFFD`,
-      });
-    }
-    errors.listed.sort((a, b) => (a.rowNumber ?? 0) - (b.rowNumber ?? 0));
-    if (errors.listed.length < errors.total) {
-      warnings.add({
-        type: 'report-capped',
-        rowNumber: null,
-        message: `ingest: the report lists the first ${errors.listed.length} of ${errors.total} errors; every rejected row is in rejected.csv`,
-      });
-    }
-    if (warnings.listed.length < warnings.total) {
-      warnings.listed.push({
-        type: 'report-capped',
-        rowNumber: null,
-        message: `ingest: the report lists the first ${warnings.listed.length} of ${warnings.total} warnings`,
-      });
-    }
-    const rejectedCount = counts.invalid + duplicates;
-    const report: Report = ReportSchema.parse({
-      valid: rejectedCount === 0,
-      survey: survey.id,
-      wave: options.wave,
-      source: {
-        file: options.sourceFile,
-        bytes: source.bytes,
-        sha256: source.sha256,
-        encoding: csv.encoding,
-        delimiter: csv.delimiter,
-      },
-      stats: {
-        rows: counts.rows,
-        valid: kept,
-        rejected: rejectedCount,
-        blank: counts.blank,
-        errors: errors.total,
-        warnings: warnings.total,
-        seconds: Math.round(performance.now() - started) / 1000,
-      },
-      header: { matched: header.matched, unknown: header.unknown, dropped: header.dropped },
-      errors: errors.listed,
-      warnings: warnings.listed,
-    });
-
-    // 5. Commit, then the report.
-    await options.storage.put(parquetKey, createReadStream(parquetPath), {
-      contentType: 'application/vnd.apache.parquet',
-    });
-    const pointer: WavePointer = {
-      survey: survey.id,
-      wave: options.wave,
-      version,
-      files: [parquetKey],
-      sourceSha256: source.sha256,
-      sourceFile: options.sourceFile,
-      rows: kept,
-      committedAt: now.toISOString(),
-    };
-    await commitWave(options.storage, pointer);
-    await options.afterCommit?.(pointer);
-    await options.storage.put(rejectedKey, createReadStream(join(temp, 'rejected.csv')), {
-      contentType: 'text/csv; charset=utf-8',
-    });
-    await options.storage.put(reportKey, `${JSON.stringify(report, null, 2)}\n`, { contentType: 'application/json' });
-    return { report, unchanged: false, pointer, reportKey, rejectedKey };
-  } finally {
-    valid?.destroy();
-    rejected?.destroy();
-    await rm(temp, { recursive: true, force: true });
+    survey = getSurvey(options.survey);
+    checkWave(survey, options.wave);
+  } catch (error) {
+    if (isRefusal(error)) return refuse(error);
+    throw error;
   }
+
+  // 1. The lock: a second ingest of the wave waits its turn (it fails now, saying who holds the lock).
+  const holder = { attempt: id, by: options.by ?? `pid ${process.pid} on ${hostname()}`, since: base.startedAt };
+  const lease = await options.locks.acquire(survey.id, options.wave, holder).catch(async (error: unknown) => {
+    await record({ outcome: 'failed', reason: reasonOf(error) }).catch(() => undefined);
+    throw error;
+  });
+  let written: WavePointer | undefined;
+  let committed = false;
+  try {
+    // 2. The live version, and a second delivery of the upload it was made from.
+    const live = await readWavePointer(storage, survey.id, options.wave);
+    if (live && options.sourceTag !== undefined && live.sourceTag === options.sourceTag) {
+      if (live.sourceFile === options.sourceFile) return await unchanged(live, { sha256: live.sourceSha256 });
+    }
+
+    // 3. The file, read and judged; a new version's files written.
+    const input = typeof options.input === 'function' ? await options.input() : options.input;
+    let prepared: Awaited<ReturnType<typeof prepareVersion>>;
+    try {
+      prepared = await prepareVersion({ ...options, input, survey, live, now: started });
+    } catch (error) {
+      if (isRefusal(error)) return await refuse(error);
+      throw error;
+    }
+    if (prepared.unchanged) return await unchanged(live!, prepared.source);
+    written = { ...prepared.pointer, ...(options.sourceTag === undefined ? {} : { sourceTag: options.sourceTag }) };
+
+    // 4. The commit, if this attempt still holds the lock and was not stopped.
+    options.signal?.throwIfAborted();
+    await lease.check();
+    await commitWave(storage, written);
+    committed = true;
+
+    // 5. The catalog and the clean-up.
+    await settle(written);
+    const { report } = prepared;
+    const attempt = await record({
+      outcome: 'committed',
+      bytes: report.source.bytes,
+      sha256: report.source.sha256,
+      version: written.version,
+      counts: { rows: report.stats.rows, valid: report.stats.valid, rejected: report.stats.rejected, blank: report.stats.blank },
+    });
+    return { outcome: 'committed', attempt, pointer: written, report, completed: [] };
+  } catch (error) {
+    // A version that was never committed is nobody's: it goes at once (the next attempt would remove it anyway).
+    if (written !== undefined && !committed) await removeVersion(storage, written).catch(() => undefined);
+    const reason = committed
+      ? `committed ${written?.version}, but then: ${reasonOf(error)}; the next attempt on this file completes it`
+      : reasonOf(error);
+    await record({ outcome: 'failed', reason, ...(committed ? { version: written?.version } : {}) }).catch(
+      () => undefined,
+    );
+    throw error;
+  } finally {
+    await lease.release().catch(() => undefined);
+  }
+
+  /** Switches the catalog to the live version and removes the versions no pointer names; says what it did. */
+  async function settle(pointer: WavePointer): Promise<string[]> {
+    const done: string[] = [];
+    if (await options.catalog?.ensure(pointer)) done.push(`switched the catalog to ${pointer.version}`);
+    const removed = await removeStaleVersions(storage, pointer);
+    if (removed.length > 0) done.push(`removed ${removed.length} version folder(s) no pointer names`);
+    return done;
+  }
+
+  /** The outcome of a file that is the live version's source: what an earlier attempt left undone is done. */
+  async function unchanged(live: WavePointer, source: { bytes?: number; sha256: string }): Promise<IngestOutcome> {
+    const done = await settle(live);
+    const text = await storage.getText(live.report);
+    const report = text === undefined ? undefined : { ...ReportSchema.parse(JSON.parse(text)), unchanged: true };
+    const attempt = await record({
+      outcome: 'unchanged',
+      sha256: source.sha256,
+      ...(source.bytes === undefined ? {} : { bytes: source.bytes }),
+      version: live.version,
+      ...(done.length > 0 ? { reason: `completed: ${done.join('; ')}` } : {}),
+    });
+    return { outcome: 'unchanged', attempt, pointer: live, ...(report ? { report } : {}), completed: done };
+  }
+}
+
+/** Removes the files of one version. */
+async function removeVersion(storage: Storage, pointer: WavePointer): Promise<void> {
+  for (const key of [...pointer.files, pointer.report, pointer.rejected]) await storage.delete(key);
 }

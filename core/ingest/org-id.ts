@@ -33,3 +33,11 @@ export function orgId(key: string, identity: OrgIdentity): string | null {
 
 /** The local default key: fine for demos and tests, never for production (the CLI warns when it is used). */
 export const LOCAL_DEFAULT_ORG_KEY = 'survey-local-default-key-NOT-FOR-PRODUCTION';
+
+/**
+ * A fingerprint of an org_id key, recorded with each wave: waves whose fingerprints differ have org_ids that
+ * cannot be matched. An HMAC under the key of a fixed text, so it tells nothing about the key.
+ */
+export function orgKeyId(key: string): string {
+  return createHmac('sha256', key).update('survey org_id key fingerprint', 'utf8').digest('hex').slice(0, 16);
+}

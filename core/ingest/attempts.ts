@@ -1,0 +1,73 @@
+// The ingest ledger: one small object per attempt, under the wave's reports, written once and never changed
+// (so two attempts never write the same object). `survey status` lists them.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { reportsPrefix } from '../lake.ts';
+import type { Storage } from '../storage/storage.ts';
+
+/** How an attempt ended. */
+export const OUTCOMES = ['committed', 'unchanged', 'refused', 'failed'] as const;
+
+/** One ingest attempt, as the ledger keeps it. */
+export const AttemptSchema = z.object({
+  attempt: z.string().min(1),
+  survey: z.string().min(1),
+  wave: z.int(),
+  /** The uploaded object's key or the file name. */
+  file: z.string(),
+  bytes: z.int().min(0).optional(),
+  sha256: z.string().optional(),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  outcome: z.enum(OUTCOMES),
+  /** The version committed, or the live version an unchanged attempt found. */
+  version: z.string().optional(),
+  counts: z.object({ rows: z.int(), valid: z.int(), rejected: z.int(), blank: z.int() }).optional(),
+  /** Why it was refused or failed; for an unchanged attempt, what it completed that an earlier one left undone. */
+  reason: z.string().optional(),
+  /** Where the refusal's report is. */
+  refusedReport: z.string().optional(),
+});
+
+/** One ingest attempt, as the ledger keeps it. */
+export type Attempt = z.infer<typeof AttemptSchema>;
+
+/** A new attempt id: sortable by time, unique. */
+export function newAttemptId(now: Date): string {
+  return `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Where the reports of a survey id that is not a safe path segment go. */
+function safeSurvey(survey: string): string {
+  return /^[a-z][a-z0-9-]{0,40}$/.test(survey) ? survey : '_unknown';
+}
+
+/** The folder of one wave's attempts. */
+export function attemptsPrefix(survey: string, wave: number): string {
+  return `${reportsPrefix(safeSurvey(survey), wave)}attempts/`;
+}
+
+/** The key of a refused file's report. */
+export function refusedKey(survey: string, wave: number, attempt: string): string {
+  return `${reportsPrefix(safeSurvey(survey), wave)}refused/${attempt}.json`;
+}
+
+/** Records one attempt. */
+export async function recordAttempt(storage: Storage, attempt: Attempt): Promise<void> {
+  await storage.put(`${attemptsPrefix(attempt.survey, attempt.wave)}${attempt.attempt}.json`, JSON.stringify(attempt), {
+    contentType: 'application/json',
+  });
+}
+
+/** Every recorded attempt, of one survey or all, newest first. */
+export async function listAttempts(storage: Storage, survey?: string): Promise<Attempt[]> {
+  const prefix = survey === undefined ? 'reports/' : `reports/survey=${safeSurvey(survey)}/`;
+  const attempts: Attempt[] = [];
+  for (const key of await storage.list(prefix)) {
+    if (!/\/attempts\/[^/]+\.json$/.test(key)) continue;
+    const text = await storage.getText(key);
+    const parsed = text === undefined ? undefined : AttemptSchema.safeParse(JSON.parse(text));
+    if (parsed?.success) attempts.push(parsed.data);
+  }
+  return attempts.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.attempt.localeCompare(a.attempt));
+}
