@@ -50,7 +50,7 @@ if (mode === 'papaparse') {
     `copy (select * from read_csv('${quote(file)}', all_varchar = true, header = true)) to '${quote(out ?? `${file}.parquet`)}' (format parquet)`,
   );
 } else if (mode === 'ingest') {
-  const { ingestWave, LocalStorage, LOCAL_DEFAULT_ORG_KEY } = ingestModules!;
+  const { ingestWave, LocalStorage, DEMO_ORG_KEY } = ingestModules!;
   const lake = out ?? `${file}.lake`;
   await mkdir(lake, { recursive: true });
   const [survey, wave] = (process.env.BENCH_WAVE ?? 'uk-se:2023').split(':');
@@ -60,10 +60,10 @@ if (mode === 'papaparse') {
     survey: survey!,
     wave: Number(wave),
     sourceFile: file,
-    orgKey: LOCAL_DEFAULT_ORG_KEY,
+    orgKey: DEMO_ORG_KEY,
   });
-  const parquetBytes = (await stat(join(lake, result.pointer.files[0]!))).size;
-  extra = { stats: result.report.stats, parquetBytes };
+  const parquetBytes = (await stat(join(lake, result.pointer!.files[0]!))).size;
+  extra = { stats: result.report!.stats, parquetBytes };
 } else {
   throw new Error(`bench child: unknown mode ${mode}`);
 }

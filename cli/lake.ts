@@ -1,4 +1,8 @@
-import { stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { LocalWaveLocks } from '../core/lock/local-lock.ts';
+import type { WaveLocks } from '../core/lock/wave-lock.ts';
 import { LocalStorage } from '../core/storage/local-storage.ts';
 import type { Storage } from '../core/storage/storage.ts';
 import { checkWave, getSurvey, type SurveyDefinition } from '../schemas/index.ts';
@@ -66,4 +70,57 @@ export async function parseWaveFileArgs(command: string, args: string[], usage: 
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new CliError(`${command}: cannot read "${file}": ${reason}`, 1, { cause: error });
   }
+}
+
+/**
+ * The wave locks of a lake: a lock file in a local lake; in S3, a DynamoDB table (SURVEY_LOCK_TABLE, the stack's
+ * IngestLocks table; SURVEY_DYNAMODB_ENDPOINT for a DynamoDB-compatible server), without which an S3 lake is not
+ * written: two ingests of one wave could otherwise overlap.
+ */
+export async function openLocks(storage: Storage): Promise<WaveLocks> {
+  const root = storage.localPath('');
+  if (root !== undefined) return new LocalWaveLocks(root);
+  const table = process.env.SURVEY_LOCK_TABLE;
+  if (!table) {
+    throw new CliError(
+      `ingest: an S3 lake (${storage.location}) is written only under a wave lock; set SURVEY_LOCK_TABLE to the stack's IngestLocks table, or upload the file with survey upload`,
+    );
+  }
+  const [{ DynamoDBClient }, { DynamoWaveLocks }] = await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
+    import('../core/lock/dynamodb-lock.ts'),
+  ]);
+  const endpoint = process.env.SURVEY_DYNAMODB_ENDPOINT;
+  return new DynamoWaveLocks(new DynamoDBClient(endpoint ? { endpoint } : {}), table);
+}
+
+/**
+ * The secret key of org_id: SURVEY_ORG_KEY, or for a local lake without it, a random key of the lake's own,
+ * made on first use (`<lake>/.survey/org-key`) and said so: there is no key anyone could compute ids with from
+ * the source. An S3 lake needs SURVEY_ORG_KEY (the cloud keeps its key in Secrets Manager).
+ */
+export async function resolveOrgKey(storage: Storage, command: string): Promise<string> {
+  const key = process.env.SURVEY_ORG_KEY;
+  if (key !== undefined && key.trim() === '') {
+    throw new CliError(`${command}: SURVEY_ORG_KEY is set but empty; set it to the secret key of org_id, or unset it`);
+  }
+  if (key) return key;
+  const path = storage.localPath('.survey/org-key');
+  if (path === undefined) {
+    throw new CliError(
+      `${command}: SURVEY_ORG_KEY is not set; an S3 lake's org_ids must come from the deployment's key (its Secrets Manager secret)`,
+    );
+  }
+  await mkdir(dirname(path), { recursive: true });
+  try {
+    const file = await open(path, 'wx', 0o600);
+    await file.writeFile(randomBytes(32).toString('hex'));
+    await file.close();
+    process.stderr.write(
+      `survey: ${command}: SURVEY_ORG_KEY is not set: this lake's org_ids use a key of its own, made now in ${path}; waves are comparable only under one key, so set SURVEY_ORG_KEY to share ids across lakes\n`,
+    );
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return (await readFile(path, 'utf8')).trim();
 }

@@ -12,6 +12,7 @@ import { paint } from './style.ts';
 const COMMANDS: Readonly<Record<string, readonly [summary: string, load: () => Promise<{ command: Command }>]>> = {
   ingest: ['ingest one wave: validate, write the curated wave and the report', () => import('./commands/ingest.ts')],
   report: ['the validation report of the last ingest (text, JSON or a page)', () => import('./commands/report.ts')],
+  status: ['every ingest attempt: file, sha256, when, outcome, counts', () => import('./commands/status.ts')],
   codebook: ['the survey instrument, printed from the schema', () => import('./commands/codebook.ts')],
   generate: ['a realistic, messy synthetic wave (demos, tests, benchmarks)', () => import('./commands/generate.ts')],
   queries: ['list the saved queries: name, title, grain, parameters', () => import('./commands/queries.ts')],

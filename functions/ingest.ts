@@ -1,11 +1,13 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GlueClient } from '@aws-sdk/client-glue';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { GlueCatalog } from '../core/catalog/glue-catalog.ts';
+import { DynamoWaveLocks } from '../core/lock/dynamodb-lock.ts';
 import { bucketName, parseEnv, s3EndpointShape } from './lib/config.ts';
 import { type IngestDeps, ingestMessage } from './lib/ingest-message.ts';
 import { lakeStorage, orgKeyFromSecret, s3Client, tagObject } from './lib/lake.ts';
@@ -43,6 +45,7 @@ function fromEnvironment(): IngestDeps {
     GLUE_DATABASE: z.string().min(1),
     GLUE_TABLE: z.string().min(1),
     ORG_KEY_SECRET_ARN: z.string().startsWith('arn:'),
+    LOCK_TABLE: z.string().min(3),
     ...s3EndpointShape,
   });
   const client = tracer.captureAWSv3Client(s3Client(env));
@@ -54,7 +57,8 @@ function fromEnvironment(): IngestDeps {
   return {
     storage: lakeStorage(client, env),
     orgKey: orgKeyFromSecret(env.ORG_KEY_SECRET_ARN, { capture: (sdk) => tracer.captureAWSv3Client(sdk) }),
-    afterCommit: (pointer) => catalog.switchPartition(pointer),
+    locks: new DynamoWaveLocks(tracer.captureAWSv3Client(new DynamoDBClient({})), env.LOCK_TABLE),
+    catalog,
     expireRejectedRows: (key) => tagObject(client, env.REPORTS_BUCKET, key, env.REJECTED_ROWS_TAG),
   };
 }

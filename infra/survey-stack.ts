@@ -88,6 +88,7 @@ export class SurveyStack extends Stack {
       AthenaWorkGroupName: this.workgroup.workGroupName,
       IngestQueueUrl: this.ingest.queue.queueUrl,
       IngestDeadLetterQueueUrl: this.ingest.deadLetterQueue.queueUrl,
+      IngestLockTableName: this.ingest.locks.tableName,
       PolicyAnalystRoleArn: this.roles.policyAnalyst.roleArn,
       DepartmentRoleArn: this.roles.department.roleArn,
       QueryFunctionName: this.functions.query.functionName,

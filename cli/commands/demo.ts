@@ -6,7 +6,7 @@ import type { QueryResult } from '../../core/engine/query-engine.ts';
 import { exportQuery } from '../../core/export/index.ts';
 import { generateWave } from '../../core/generate/index.ts';
 import { ingestWave } from '../../core/ingest/ingest.ts';
-import { LOCAL_DEFAULT_ORG_KEY } from '../../core/ingest/org-id.ts';
+import { DEMO_ORG_KEY } from '../../core/ingest/org-id.ts';
 import { rawKey } from '../../core/lake.ts';
 import { buildBulletin, renderBulletinPage } from '../../core/pages/index.ts';
 import { formatTable, getSavedQuery, runSavedQuery } from '../../core/queries/index.ts';
@@ -69,16 +69,19 @@ export const command: Command = {
     }
 
     heading('1. Ingest: validate every row, write curated Parquet, report what was rejected and why');
+    out('  (org_ids use the demo key, which is public: never use it for real data; survey ingest never does)');
     for (const { survey, wave } of WAVES) {
       const key = rawKey(survey, wave, `${survey}-${wave}.csv`);
-      const { report } = await ingestWave({
+      const { report, refusal } = await ingestWave({
         storage,
         input: createReadStream(storage.localPath(key)),
         survey,
         wave,
         sourceFile: key,
-        orgKey: process.env.SURVEY_ORG_KEY ?? LOCAL_DEFAULT_ORG_KEY,
+        orgKey: DEMO_ORG_KEY,
       });
+      if (report === undefined)
+        throw new Error(`demo: the generated ${survey} ${wave} wave was refused: ${refusal?.reason}`);
       const s = report.stats;
       const kinds = new Map<string, number>();
       for (const error of report.errors) kinds.set(error.type, (kinds.get(error.type) ?? 0) + 1);

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { GenerateError, generateWave, type TruthRecord } from '../../core/generate/index.ts';
-import { LOCAL_DEFAULT_ORG_KEY } from '../../core/ingest/org-id.ts';
+import { DEMO_ORG_KEY } from '../../core/ingest/org-id.ts';
 import { frameCsv } from '../../core/weight/index.ts';
 import { CliError, type Command, parseCommandArgs, requireOption, SURVEY_IDS } from '../command.ts';
 import { parseWave } from '../lake.ts';
@@ -65,7 +65,7 @@ export const command: Command = {
     const out = requireOption(values, 'out');
     const truthPath = values.truth;
     // The truth's org_id must be what `survey ingest` computes, which uses the same key.
-    const orgKey = process.env.SURVEY_ORG_KEY || LOCAL_DEFAULT_ORG_KEY;
+    const orgKey = process.env.SURVEY_ORG_KEY || DEMO_ORG_KEY;
 
     const truthStream = truthPath ? createWriteStream(truthPath, { highWaterMark: 1 << 20 }) : undefined;
     if (truthStream) {

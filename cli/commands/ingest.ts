@@ -1,11 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import { ingestWave } from '../../core/ingest/ingest.ts';
-import { LOCAL_DEFAULT_ORG_KEY } from '../../core/ingest/org-id.ts';
+import { type IngestOutcome, ingestWave } from '../../core/ingest/ingest.ts';
 import { CliError, type Command, SURVEY_IDS } from '../command.ts';
-import { openStorage, parseWaveFileArgs } from '../lake.ts';
+import { openLocks, openStorage, parseWaveFileArgs, resolveOrgKey } from '../lake.ts';
 import { formatBytes, ProgressBar } from '../progress.ts';
-import { paint } from '../style.ts';
 import { printSummary } from './report.ts';
 
 /** `survey ingest <file.csv> --survey <id> --wave <year> [--lake <dir>]` */
@@ -13,7 +11,7 @@ export const command: Command = {
   help: {
     usage: ['ingest <file.csv> --survey <id> --wave <year>'],
     description:
-      'Validates every row of one wave and writes the curated wave, report.json and rejected.csv into the lake, then prints the counts. Exits 0 even when rows were rejected; a byte-identical file changes nothing.',
+      "Validates every row of one wave and writes the curated wave, report.json and rejected.csv into the lake as one commit, then prints the counts. Exits 0 even when rows were rejected; a byte-identical file changes nothing; a file refused as a whole (exit 1) leaves a report saying why and the live wave as it was. Ctrl-C stops it, the live wave as it was. The org_id key is SURVEY_ORG_KEY, or a key of the local lake's own.",
     options: [
       ['--survey <id>', `the survey: ${SURVEY_IDS}`],
       ['--wave <year>', 'the wave: its year, e.g. 2023'],
@@ -26,41 +24,70 @@ export const command: Command = {
       args,
       'survey ingest <file.csv> --survey <id> --wave <year>',
     );
-    const orgKey = process.env.SURVEY_ORG_KEY;
-    if (orgKey !== undefined && orgKey.trim() === '') {
-      throw new CliError('ingest: SURVEY_ORG_KEY is set but empty; set it to the secret key of org_id, or unset it');
-    }
-    if (!orgKey) {
-      process.stderr.write(
-        `${paint(process.stderr, 'yellow', 'survey: warning:')} SURVEY_ORG_KEY is not set; org_id uses the local default key, which is not for production\n`,
-      );
-    }
     const storage = await openStorage(lake);
+    const orgKey = await resolveOrgKey(storage, 'ingest');
+    const locks = await openLocks(storage);
+    // Ctrl-C or a TERM stops the work; the live wave stays as it was (a second Ctrl-C does not wait).
+    const stop = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stop.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+      stop.abort(new IngestStopped(signal));
+    };
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
     const bar = new ProgressBar(size);
-    let bytesRead = 0;
-    const result = await ingestWave({
-      storage,
-      input: createReadStream(file),
-      survey: survey.id,
-      wave,
-      sourceFile: basename(file),
-      orgKey: orgKey ?? LOCAL_DEFAULT_ORG_KEY,
-      onProgress: ({ bytes, rows }) => {
-        if (bytes >= 0) bytesRead = bytes;
-        bar.update(bytesRead, rows);
-      },
-    }).finally(() => bar.done());
-    if (result.unchanged) {
-      process.stdout.write(
-        `unchanged: ${basename(file)} is byte-identical to the live ${survey.id} wave ${wave} (committed ${result.pointer.committedAt}); nothing was written\n`,
+    let outcome: IngestOutcome;
+    try {
+      outcome = await ingestWave({
+        storage,
+        locks,
+        input: createReadStream(file),
+        survey: survey.id,
+        wave,
+        sourceFile: basename(file),
+        sourceBytes: size,
+        orgKey,
+        signal: stop.signal,
+        onProgress: ({ bytes, rows }) => bar.update(bytes, rows),
+      });
+    } catch (error) {
+      if (stop.signal.aborted) {
+        const signal = (stop.signal.reason as IngestStopped).signal;
+        process.stderr.write(`survey: ingest: stopped by ${signal}; the live ${survey.id} wave ${wave} is as it was\n`);
+        return signal === 'SIGINT' ? 130 : 143;
+      }
+      throw error;
+    } finally {
+      bar.done();
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    }
+    if (outcome.outcome === 'refused') {
+      throw new CliError(
+        `${outcome.refusal?.reason}; the live wave is unchanged (report: ${storage.location}/${outcome.refusal?.report})`,
+        1,
       );
+    }
+    const { pointer, report } = outcome;
+    if (outcome.outcome === 'unchanged') {
+      process.stdout.write(
+        `unchanged: ${basename(file)} is byte-identical to the live ${survey.id} wave ${wave} (committed ${pointer?.committedAt}); nothing was written\n`,
+      );
+      for (const done of outcome.completed)
+        process.stdout.write(`  completed what an earlier ingest left undone: ${done}\n`);
       return 0;
     }
     process.stdout.write(`ingested ${basename(file)} (${formatBytes(size)}) as ${survey.id} wave ${wave}\n`);
-    printSummary(result.report);
+    if (report) printSummary(report);
     process.stdout.write(
-      `\n  curated   ${storage.location}/${result.pointer.files[0]}\n  report    ${storage.location}/${result.reportKey}\n  rejected  ${storage.location}/${result.rejectedKey}\n`,
+      `\n  curated   ${storage.location}/${pointer?.files[0]}\n  report    ${storage.location}/${pointer?.report}\n  rejected  ${storage.location}/${pointer?.rejected}\n`,
     );
     return 0;
   },
 };
+
+/** The reason an ingest was stopped: a signal. */
+class IngestStopped extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`ingest: stopped by ${signal}`);
+    this.name = 'IngestStopped';
+  }
+}

@@ -39,7 +39,12 @@ export async function openEngine(options: EngineOptions): Promise<QueryEngine> {
     if (!options.lake?.startsWith('s3://')) return athena;
     const storage = await openStorage(options.lake);
     return Object.assign(athena, {
-      listWaves: async () => (await listWavePointers(storage)).map(({ survey, wave }) => ({ survey, wave })),
+      listWaves: async () =>
+        (await listWavePointers(storage)).map(({ survey, wave, keyId }) => ({
+          survey,
+          wave,
+          ...(keyId ? { keyId } : {}),
+        })),
     });
   }
   throw new CliError(`query: --engine must be duckdb or athena, got "${engine}"`);

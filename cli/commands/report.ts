@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { reportsPrefix } from '../../core/lake.ts';
+import { listAttempts } from '../../core/ingest/attempts.ts';
+import { readWavePointer, type WavePointer } from '../../core/lake.ts';
 import { readRejectedSample, renderReportPage } from '../../core/pages/index.ts';
 import { NotFoundError, type Storage } from '../../core/storage/index.ts';
 import { getSurvey, type Report } from '../../schemas/index.ts';
@@ -29,9 +30,9 @@ export function printSummary(report: Report): void {
   }
 }
 
-/** Writes the report as one self-contained page, with the first rows of rejected.csv when there is one. */
-async function writeReportPage(storage: Storage, report: Report, file: string): Promise<void> {
-  const rejectedKey = `${reportsPrefix(report.survey, report.wave)}rejected.csv`;
+/** Writes the report as one self-contained page, with the first rows of its rejected.csv when there is one. */
+async function writeReportPage(storage: Storage, report: Report, pointer: WavePointer, file: string): Promise<void> {
+  const rejectedKey = pointer.rejected;
   const rejectedSample = await storage.get(rejectedKey).then(
     (stream) => readRejectedSample(stream, { hide: report.header.dropped }),
     (error: unknown) => {
@@ -79,11 +80,25 @@ export const command: Command = {
     const survey = getSurvey(requireOption(values, 'survey'));
     const wave = parseWave(requireOption(values, 'wave'));
     const storage = await openStorage(values.lake);
-    const text = await storage.getText(`${reportsPrefix(survey.id, wave)}report.json`);
-    if (text === undefined) {
-      throw new CliError(
-        `report: no report for ${survey.id} wave ${wave} in ${storage.location}; run survey ingest first`,
-        1,
+    // The report of the live version, read through its pointer: it describes the data that queries see.
+    const pointer = await readWavePointer(storage, survey.id, wave);
+    const latest = (await listAttempts(storage, survey.id)).find((attempt) => attempt.wave === wave);
+    const text = pointer === undefined ? undefined : await storage.getText(pointer.report);
+    if (pointer === undefined || text === undefined) {
+      const why =
+        latest && latest.outcome !== 'committed' && latest.outcome !== 'unchanged'
+          ? `its last ingest attempt (${latest.file}, ${latest.startedAt}) was ${latest.outcome}: ${latest.reason}`
+          : 'run survey ingest first';
+      throw new CliError(`report: no report for ${survey.id} wave ${wave} in ${storage.location}; ${why}`, 1);
+    }
+    // A later attempt that did not change the live wave is worth knowing about.
+    if (
+      latest &&
+      (latest.outcome === 'refused' || latest.outcome === 'failed') &&
+      latest.startedAt > pointer.committedAt
+    ) {
+      process.stderr.write(
+        `survey: report: note: the latest attempt (${latest.file}, ${latest.startedAt}) was ${latest.outcome}: ${latest.reason}; this report is of the live wave (survey status)\n`,
       );
     }
     if (values.json) {
@@ -92,7 +107,7 @@ export const command: Command = {
     }
     const report = JSON.parse(text) as Report;
     if (values.html) {
-      await writeReportPage(storage, report, values.html);
+      await writeReportPage(storage, report, pointer, values.html);
       return 0;
     }
     const out = process.stdout;
@@ -118,7 +133,7 @@ export const command: Command = {
     };
     show('errors', report.errors);
     show('warnings', report.warnings);
-    out.write(`\nrejected rows to fix: ${storage.location}/${reportsPrefix(survey.id, wave)}rejected.csv\n`);
+    out.write(`\nrejected rows to fix: ${storage.location}/${pointer.rejected}\n`);
     return 0;
   },
 };

@@ -27,6 +27,8 @@ export interface WaveInfo {
   readonly survey: string;
   readonly wave: number;
   readonly rows: number;
+  /** The fingerprint of the org_id key the wave was ingested under. */
+  readonly keyId?: string;
 }
 
 /** A SQL string literal: the only text the engine ever writes into SQL is lake paths and pointer values. */
@@ -181,7 +183,12 @@ export class DuckDbEngine implements QueryEngine {
         cause: error,
       });
     }
-    const waves = pointers.map((pointer) => ({ survey: pointer.survey, wave: pointer.wave, rows: pointer.rows }));
+    const waves = pointers.map(({ survey, wave, rows, keyId }) => ({
+      survey,
+      wave,
+      rows,
+      ...(keyId ? { keyId } : {}),
+    }));
     return new DuckDbEngine(instance, connection, waves);
   }
 

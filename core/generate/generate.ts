@@ -24,7 +24,7 @@ import {
   TURNOVER_TRENDS,
 } from '../../schemas/index.ts';
 import type { IssueType } from '../ingest/issues.ts';
-import { LOCAL_DEFAULT_ORG_KEY, orgId } from '../ingest/org-id.ts';
+import { DEMO_ORG_KEY, orgId } from '../ingest/org-id.ts';
 import { CsvSink, csvCell, csvRecord, type FileEncoding } from './csv-sink.ts';
 import { NOTES, OTHER_SPECIFY } from './names.ts';
 import { INVALID_BASE, type OrgProfile, Population } from './population.ts';
@@ -55,7 +55,7 @@ export interface GenerateOptions {
   readonly rows: number;
   /** The seed: same options, same bytes. */
   readonly seed: number;
-  /** The org_id HMAC key the truth is computed under. @default LOCAL_DEFAULT_ORG_KEY */
+  /** The org_id HMAC key the truth is computed under. @default DEMO_ORG_KEY */
   readonly orgKey?: string;
   /** What the truth's source_file says. @default the basename of `out`, or "<survey>-<wave>.csv" */
   readonly sourceFile?: string;
@@ -405,7 +405,7 @@ export async function generateWave(options: GenerateOptions, out: Writable | str
   const { wave, rows, seed } = options;
   const fr = survey.language === 'fr';
   const lang = fr ? 'fr' : 'en';
-  const orgKey = options.orgKey ?? LOCAL_DEFAULT_ORG_KEY;
+  const orgKey = options.orgKey ?? DEMO_ORG_KEY;
   const sourceFile = options.sourceFile ?? (typeof out === 'string' ? basename(out) : `${survey.id}-${wave}.csv`);
   const keepRecords = options.keepRecords ?? true;
   const needRecords = keepRecords || options.onRecord !== undefined;

@@ -22,6 +22,7 @@ import {
 } from '../../schemas/index.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { commitWave, readWavePointer, removeStaleVersions, type WavePointer } from '../lake.ts';
+import { LocalWaveLocks } from '../lock/local-lock.ts';
 import type { WaveLocks } from '../lock/wave-lock.ts';
 import type { Storage } from '../storage/storage.ts';
 import { type Attempt, newAttemptId, recordAttempt, refusedKey } from './attempts.ts';
@@ -44,8 +45,8 @@ export interface IngestOptions {
   readonly sourceBytes?: number;
   /** The secret key of the org_id HMAC. */
   readonly orgKey: string;
-  /** The locks that make the ingests of a wave run one after the other. */
-  readonly locks: WaveLocks;
+  /** The locks that make the ingests of a wave run one after the other. Default: a local lake's lock files. */
+  readonly locks?: WaveLocks;
   /** The catalog to switch with each commit (Glue in the cloud); none for a local lake. */
   readonly catalog?: Catalog;
   /** What runs the attempt, for messages about who holds a lock. Default: this process and host. */
@@ -128,7 +129,8 @@ export async function ingestWave(options: IngestOptions): Promise<IngestOutcome>
 
   // 1. The lock: a second ingest of the wave waits its turn (it fails now, saying who holds the lock).
   const holder = { attempt: id, by: options.by ?? `pid ${process.pid} on ${hostname()}`, since: base.startedAt };
-  const lease = await options.locks.acquire(survey.id, options.wave, holder).catch(async (error: unknown) => {
+  const locks = options.locks ?? localLocks(storage);
+  const lease = await locks.acquire(survey.id, options.wave, holder).catch(async (error: unknown) => {
     await record({ outcome: 'failed', reason: reasonOf(error) }).catch(() => undefined);
     throw error;
   });
@@ -167,7 +169,12 @@ export async function ingestWave(options: IngestOptions): Promise<IngestOutcome>
       bytes: report.source.bytes,
       sha256: report.source.sha256,
       version: written.version,
-      counts: { rows: report.stats.rows, valid: report.stats.valid, rejected: report.stats.rejected, blank: report.stats.blank },
+      counts: {
+        rows: report.stats.rows,
+        valid: report.stats.valid,
+        rejected: report.stats.rejected,
+        blank: report.stats.blank,
+      },
     });
     return { outcome: 'committed', attempt, pointer: written, report, completed: [] };
   } catch (error) {
@@ -207,6 +214,15 @@ export async function ingestWave(options: IngestOptions): Promise<IngestOutcome>
     });
     return { outcome: 'unchanged', attempt, pointer: live, ...(report ? { report } : {}), completed: done };
   }
+}
+
+/** The lock files of a local lake; a lake elsewhere must be given its locks. */
+function localLocks(storage: Storage): WaveLocks {
+  const root = storage.localPath('');
+  if (root === undefined) {
+    throw new Error(`ingest: the lake ${storage.location} is not a local directory; give the ingest its wave locks`);
+  }
+  return new LocalWaveLocks(root);
 }
 
 /** Removes the files of one version. */

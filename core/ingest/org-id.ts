@@ -31,8 +31,11 @@ export function orgId(key: string, identity: OrgIdentity): string | null {
   return createHmac('sha256', key).update(subject, 'utf8').digest('hex').slice(0, 16);
 }
 
-/** The local default key: fine for demos and tests, never for production (the CLI warns when it is used). */
-export const LOCAL_DEFAULT_ORG_KEY = 'survey-local-default-key-NOT-FOR-PRODUCTION';
+/**
+ * The key `survey demo`, the generator's truth files and the tests use. It is in the source, so anyone can compute
+ * ids under it: `survey ingest` never uses it (SURVEY_ORG_KEY, or a key of the local lake's own).
+ */
+export const DEMO_ORG_KEY = 'survey-local-default-key-NOT-FOR-PRODUCTION';
 
 /**
  * A fingerprint of an org_id key, recorded with each wave: waves whose fingerprints differ have org_ids that

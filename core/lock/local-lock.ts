@@ -1,5 +1,5 @@
-import { hostname } from 'node:os';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isAlive } from '../work-files.ts';
 import { type Lease, type LockHolder, LockLostError, WaveBusyError, type WaveLocks } from './wave-lock.ts';

@@ -6,6 +6,8 @@ import type { Parameter, SavedQuery } from './saved-query.ts';
 export interface KnownWave {
   readonly survey: string;
   readonly wave: number;
+  /** The fingerprint of the org_id key the wave was ingested under, when known. */
+  readonly keyId?: string;
 }
 
 /** What parameter values are checked against: the surveys that exist and the waves that were ingested. */
@@ -103,6 +105,15 @@ export function validateParams(
     if (!(from < to)) {
       throw new QueryError(
         `query: ${query.name}: ${query.panel.from} must be an earlier wave than ${query.panel.to}, got ${from} and ${to}`,
+      );
+    }
+    // Organisations are matched by org_id, which only one key makes comparable across waves.
+    const keyOf = (wave: number) =>
+      context.waves?.find((known) => known.wave === wave && (survey === undefined || known.survey === survey))?.keyId;
+    const [fromKey, toKey] = [keyOf(from), keyOf(to)];
+    if (fromKey !== undefined && toKey !== undefined && fromKey !== toKey) {
+      throw new QueryError(
+        `query: ${query.name}: waves ${from} and ${to}${survey ? ` of ${survey}` : ''} were ingested under different org_id keys (key ids ${fromKey} and ${toKey}), so their organisations cannot be matched; re-ingest one wave under the other's key`,
       );
     }
   }

@@ -96,7 +96,8 @@ export class LocalStorage implements Storage {
       for (const entry of entries) {
         const full = join(dir, entry.name);
         if (entry.isDirectory()) {
-          if (dir !== this.location || entry.name !== TEMP_DIR) await walk(full);
+          // The lake's own folders (.tmp, .locks, .survey) hold no keys.
+          if (dir !== this.location || !entry.name.startsWith('.')) await walk(full);
         } else if (entry.isFile()) {
           const key = relative(this.location, full).split(sep).join('/');
           if (key.startsWith(prefix)) keys.push(key);

@@ -1,11 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
-import { HeaderError } from '../../core/ingest/headers.ts';
-import { IngestError, type IngestResult, ingestWave } from '../../core/ingest/ingest.ts';
-import { CsvError } from '../../core/ingest/read-csv.ts';
-import type { WavePointer } from '../../core/lake.ts';
+import type { Catalog } from '../../core/catalog/catalog.ts';
+import { type IngestOutcome, ingestWave } from '../../core/ingest/ingest.ts';
+import type { WaveLocks } from '../../core/lock/wave-lock.ts';
 import type { Storage } from '../../core/storage/storage.ts';
-import { UnknownSurveyError, WaveRangeError } from '../../schemas/index.ts';
 import { logger, metrics } from './powertools.ts';
 import { RawKeyError, type RawObject, rawObjectsOf } from './s3-events.ts';
 
@@ -15,71 +13,74 @@ export interface IngestDeps {
   readonly storage: Storage;
   /** The org_id HMAC key (the secret's value). */
   readonly orgKey: () => Promise<string>;
-  /** Called once the wave's pointer is committed: the Glue partition switch. */
-  readonly afterCommit?: (pointer: WavePointer) => Promise<void>;
+  /** The wave locks (DynamoDB): ingests of one wave, here or from a command line, run one after the other. */
+  readonly locks: WaveLocks;
+  /** The catalog switched with each commit (Glue). */
+  readonly catalog?: Catalog;
   /** Tags the rejected rows an ingest wrote so that the reports bucket expires them. */
   readonly expireRejectedRows?: (key: string) => Promise<void>;
 }
 
 /**
- * The one call into the core for one raw upload. Its contract with the handler: resolve with what was committed
- * (or found unchanged); throw a refusal ({@link isRefusal}) when the file itself cannot be ingested; throw
- * anything else for a failure worth retrying.
+ * The one call into the core for one raw upload: committed, unchanged or refused (a report says why) are
+ * outcomes; anything it throws is a failure worth retrying.
  */
-async function ingestObject(deps: IngestDeps, object: RawObject): Promise<IngestResult> {
+async function ingestObject(deps: IngestDeps, object: RawObject, requestId: string): Promise<IngestOutcome> {
   return ingestWave({
     storage: deps.storage,
-    input: await deps.storage.get(object.key),
+    locks: deps.locks,
+    ...(deps.catalog ? { catalog: deps.catalog } : {}),
+    // Opened only when needed: a second delivery of the live version's upload is not read again.
+    input: () => deps.storage.get(object.key),
     survey: object.survey,
     wave: object.wave,
     sourceFile: object.key,
+    ...(object.etag ? { sourceTag: object.etag } : {}),
+    ...(object.bytes === undefined ? {} : { sourceBytes: object.bytes }),
     orgKey: await deps.orgKey(),
-    afterCommit: deps.afterCommit,
+    by: `Lambda request ${requestId}`,
   });
 }
 
 /**
- * A whole-file refusal: the file (or the message) is wrong, and a retry would read the same bytes, so the message is
- * not retried. Everything else (S3, Glue, Secrets Manager, a bug) is a transient failure: SQS redelivers it and,
- * after the queue's maximum receives, parks it in the dead-letter queue, whose alarm tells an operator.
- */
-export function isRefusal(error: unknown): boolean {
-  return [IngestError, CsvError, HeaderError, UnknownSurveyError, WaveRangeError, RawKeyError].some(
-    (type) => error instanceof type,
-  );
-}
-
-/**
  * The batch processor's record handler: every raw upload an SQS message names, through the core. Resolves when each
- * was ingested or refused (the refusal logged as a warning and counted as `refused`); throws a transient failure,
- * logged with its S3 key, so that this message alone is reported as a batch item failure.
+ * was ingested, found unchanged or refused (a refusal is logged as a warning and counted as `refused`, and the
+ * message is not retried: the same bytes would be refused again); throws a transient failure, logged with its S3
+ * key, so that this message alone is reported as a batch item failure and retried.
  */
 export async function ingestMessage(deps: IngestDeps, record: SQSRecord): Promise<void> {
   let objects: RawObject[];
   try {
     objects = rawObjectsOf(record.body);
   } catch (error) {
-    refused(error as Error, { messageId: record.messageId });
+    if (!(error instanceof RawKeyError)) throw error;
+    refused(error.message, { messageId: record.messageId });
     return;
   }
   for (const object of objects) {
     const where = { s3Key: object.key, survey: object.survey, wave: object.wave, messageId: record.messageId };
-    let result: IngestResult;
+    let outcome: IngestOutcome;
     try {
-      result = await ingestObject(deps, object);
-      await deps.expireRejectedRows?.(result.rejectedKey);
+      outcome = await ingestObject(deps, object, record.messageId);
+      if (outcome.outcome === 'committed' && outcome.pointer) await deps.expireRejectedRows?.(outcome.pointer.rejected);
     } catch (error) {
-      if (isRefusal(error)) {
-        refused(error as Error, where);
-        continue;
-      }
       logger.error('ingest failed; the message will be retried', { ...where, error: error as Error });
       count(where, { failed: 1 });
       throw error;
     }
-    const { stats } = result.report;
-    logger.info(result.unchanged ? 'unchanged' : 'ingested', { ...where, bytes: object.bytes, stats });
-    if (result.unchanged) count(where, { unchanged: 1 });
+    if (outcome.outcome === 'refused') {
+      refused(outcome.refusal?.reason ?? 'refused', { ...where, report: outcome.refusal?.report });
+      continue;
+    }
+    const stats = outcome.report?.stats;
+    logger.info(outcome.outcome === 'unchanged' ? 'unchanged' : 'ingested', {
+      ...where,
+      bytes: object.bytes,
+      stats,
+      version: outcome.pointer?.version,
+      ...(outcome.completed.length > 0 ? { completed: outcome.completed } : {}),
+    });
+    if (outcome.outcome === 'unchanged' || stats === undefined) count(where, { unchanged: 1 });
     else {
       const { rows, valid, rejected, blank, seconds } = stats;
       count(where, { ingested: 1, rows, valid, rejected, blank }, seconds);
@@ -95,9 +96,8 @@ interface Where {
   readonly wave?: number;
 }
 
-function refused(error: Error, where: Where): void {
-  if (!isRefusal(error)) throw error;
-  logger.warn('refused; the message will not be retried', { ...where, reason: error.message });
+function refused(reason: string, where: Where & { report?: string }): void {
+  logger.warn('refused; the message will not be retried', { ...where, reason });
   count(where, { refused: 1 });
 }
 

@@ -9,6 +9,8 @@ export interface RawObject {
   readonly fileName: string;
   /** The object's size, as the event gives it. */
   readonly bytes?: number;
+  /** The object's ETag, as the event gives it: a second delivery of the same upload is known by it. */
+  readonly etag?: string;
 }
 
 /** A message that names no raw upload the pipeline can ingest: retrying it cannot help. */
@@ -45,6 +47,7 @@ export function rawObjectsOf(body: string): RawObject[] {
       wave: Number(match[2]),
       fileName: match[3]!,
       bytes: record.s3.object.size,
+      ...(record.s3.object.eTag ? { etag: record.s3.object.eTag } : {}),
     };
   });
 }

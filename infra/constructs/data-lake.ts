@@ -176,6 +176,14 @@ export class DataLake extends Construct {
         `A research team reads the objects under its own survey's prefix of ${prefix}, whose keys (wave, file) are data unknown at deploy time`,
       );
     }
+    // The wave pointers (no personal data): `survey report` reads a wave's report through its pointer.
+    const pointers = this.curated.arnForObjects(`${LAKE_PREFIXES.curated}survey=${survey}/wave=*/_current.json`);
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [pointers] });
+    acknowledgeWildcards(
+      grantee,
+      [`Resource::${nagArn(this, pointers)}`],
+      "A research team reads the live-version pointer of each of its survey's waves, whose years are data",
+    );
     this.personalDataKey.grantDecrypt(grantee);
   }
 

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -8,7 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Catalog } from './catalog.ts';
 import { type DataLake, LAKE_PREFIXES } from './data-lake.ts';
-import { SurveyFunction } from './survey-function.ts';
+import { configure, SurveyFunction } from './survey-function.ts';
 
 /**
  * What one ingest of a wave costs, measured on a 491 MiB generated file read as a stream on one thread, as the
@@ -52,6 +53,8 @@ export class IngestPipeline extends Construct {
   readonly visibilityTimeout: Duration;
   /** The secret key org_id is an HMAC under (CODEBOOK.md "org_id"). */
   readonly orgIdKey: secretsmanager.Secret;
+  /** The wave locks: ingests of one wave (here or from a command line with SURVEY_LOCK_TABLE) run one at a time. */
+  readonly locks: dynamodb.TableV2;
 
   /** Creates the queues, the function, the event notification and the event source. */
   constructor(scope: Construct, id: string, props: IngestPipelineProps) {
@@ -81,6 +84,22 @@ export class IngestPipeline extends Construct {
     props.lake.grantReadWriteReports(this.function);
     props.lake.restrictWrites(this.function.executionRole);
     props.catalog.grantCommitPartitions(this.function);
+
+    // One item per wave being ingested, with a lease: the ingest renews it, and an expired one (a function that
+    // timed out) is taken over; TTL sweeps what nobody released.
+    this.locks = new dynamodb.TableV2(this, 'IngestLocks', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.locks.grantReadWriteData(this.function);
+    configure(this.function, 'LOCK_TABLE', this.locks.tableName);
+    Validations.of(this.locks).acknowledge({
+      id: 'AwsSolutions-DDB3',
+      reason:
+        'The table holds short-lived ingest locks only (seconds to minutes); there is nothing to recover to a point in time',
+    });
 
     // The key is generated once and never leaves Secrets Manager; it is retained with the stack because losing
     // it would give every organisation a new org_id and break panel matching across waves.

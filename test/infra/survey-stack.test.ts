@@ -420,6 +420,20 @@ describe('the functions', () => {
     }
   });
 
+  it('give the ingest function a lock table it may read and write, with a TTL on expiresAt', () => {
+    const tables = resources('AWS::DynamoDB::GlobalTable');
+    const [id, table] = Object.entries(tables)[0]!;
+    expect(Object.keys(tables)).toHaveLength(1);
+    expect(table.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    const env = environment(functions().ingest) as Record<string, unknown>;
+    expect(env.LOCK_TABLE).toEqual({ Ref: id });
+    const policies = JSON.stringify(resources('AWS::IAM::Policy'));
+    expect(policies).toContain('dynamodb:PutItem');
+  });
+
   it('are told exactly the names of what they were granted', () => {
     const env = (fn: keyof ReturnType<typeof functions>) => Object.keys(environment(functions()[fn])).sort();
     const common = ['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'];
@@ -429,6 +443,7 @@ describe('the functions', () => {
         'CURATED_BUCKET',
         'GLUE_DATABASE',
         'GLUE_TABLE',
+        'LOCK_TABLE',
         'ORG_KEY_SECRET_ARN',
         'POWERTOOLS_METRICS_NAMESPACE',
         'RAW_BUCKET',
