@@ -48,14 +48,22 @@ export interface WaveFileArgs {
   readonly survey: SurveyDefinition;
   readonly wave: number;
   readonly lake: string | undefined;
+  /** The command's own string options (`extra`), when given. */
+  readonly options: Readonly<Record<string, string | undefined>>;
 }
 
 /** Parses `<file.csv> --survey <id> --wave <year> [--lake ...]` and checks the file is a readable regular file. */
-export async function parseWaveFileArgs(command: string, args: string[], usage: string): Promise<WaveFileArgs> {
+export async function parseWaveFileArgs(
+  command: string,
+  args: string[],
+  usage: string,
+  extra: readonly string[] = [],
+): Promise<WaveFileArgs> {
   const { values, positionals } = parseCommandArgs(args, {
     survey: { type: 'string' },
     wave: { type: 'string' },
     lake: { type: 'string' },
+    ...Object.fromEntries(extra.map((name) => [name, { type: 'string' as const }])),
   });
   const [file, ...more] = positionals;
   if (!file || more.length) throw new CliError(`usage: ${usage}`);
@@ -65,7 +73,9 @@ export async function parseWaveFileArgs(command: string, args: string[], usage: 
   try {
     const info = await stat(file);
     if (!info.isFile()) throw new Error('not a regular file');
-    return { file, size: info.size, survey, wave, lake: values.lake };
+    const given = values as Record<string, unknown>;
+    const options = Object.fromEntries(extra.map((name) => [name, given[name] as string | undefined]));
+    return { file, size: info.size, survey, wave, lake: values.lake as string | undefined, options };
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new CliError(`${command}: cannot read "${file}": ${reason}`, 1, { cause: error });

@@ -71,3 +71,18 @@ export async function listAttempts(storage: Storage, survey?: string): Promise<A
   }
   return attempts.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.attempt.localeCompare(a.attempt));
 }
+
+/**
+ * The attempt that ingested an upload, once there is one: the latest attempt on the object's key that started
+ * after `since` (a clock allowance is the caller's), or undefined.
+ */
+export async function findAttempt(
+  storage: Storage,
+  upload: { readonly survey: string; readonly wave: number; readonly file: string; readonly since: Date },
+): Promise<Attempt | undefined> {
+  const attempts = await listAttempts(storage, upload.survey);
+  return attempts.find(
+    (attempt) =>
+      attempt.wave === upload.wave && attempt.file === upload.file && attempt.startedAt >= upload.since.toISOString(),
+  );
+}

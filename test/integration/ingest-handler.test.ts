@@ -15,10 +15,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateWave } from '../../core/generate/index.ts';
 import { ingestWave } from '../../core/ingest/ingest.ts';
 import { readWavePointer } from '../../core/lake.ts';
+import { DynamoWaveLocks } from '../../core/lock/dynamodb-lock.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import type { Storage } from '../../core/storage/storage.ts';
 import { createIngestHandler, type IngestDeps } from '../../functions/ingest.ts';
 import { lakeStorage, tagObject } from '../../functions/lib/lake.ts';
+import { type LocalDynamo, startLocalDynamo } from '../helpers/dynalite.ts';
 import { type LocalS3, startLocalS3 } from '../helpers/s3rver.ts';
 
 // As the CDK sets them for the deployed function; read by Powertools when the handler module is loaded.
@@ -32,18 +34,21 @@ const BUCKETS = { RAW_BUCKET: 'raw', CURATED_BUCKET: 'curated', REPORTS_BUCKET: 
 const REJECTED_ROWS_TAG = 'retention=rejected-rows';
 
 let s3: LocalS3;
+let dynamo: LocalDynamo;
 let lake: Storage;
 let work: string;
 const events: S3Event[] = [];
 
 beforeAll(async () => {
   s3 = await startLocalS3(Object.values(BUCKETS));
+  dynamo = await startLocalDynamo();
   s3.server.on('event', (event: S3Event) => events.push(event));
   lake = lakeStorage(s3.client, BUCKETS);
   work = await mkdtemp(join(tmpdir(), 'ingest-handler-'));
 });
 afterAll(async () => {
   await s3.close();
+  await dynamo.close();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -102,6 +107,7 @@ function deps(overrides: Partial<IngestDeps> = {}): IngestDeps {
   return {
     storage: lake,
     orgKey: async () => ORG_KEY,
+    locks: new DynamoWaveLocks(dynamo.client, dynamo.table),
     expireRejectedRows: (key) => tagObject(s3.client, 'reports', key, REJECTED_ROWS_TAG),
     ...overrides,
   };
@@ -201,10 +207,10 @@ describe('the ingest handler on an SQS batch of real S3 events', () => {
     expect(pointer?.files).toHaveLength(1);
     const curated = await keysOf('curated');
     expect(curated).toEqual([...(pointer?.files ?? []), 'curated/survey=uk-se/wave=2023/_current.json'].sort());
-    expect(await keysOf('reports')).toEqual([
-      'reports/survey=uk-se/wave=2023/rejected.csv',
-      'reports/survey=uk-se/wave=2023/report.json',
-    ]);
+    // The version's report and rejected rows, named by the pointer, and the attempt in the ledger.
+    const reportKeys = await keysOf('reports');
+    expect(reportKeys.filter((k) => !k.includes('/attempts/'))).toEqual([pointer!.rejected, pointer!.report].sort());
+    expect(reportKeys.filter((k) => k.includes('/attempts/'))).toHaveLength(1);
 
     // The same file through the same core on the local filesystem.
     const localDir = join(work, 'local-lake');
@@ -220,22 +226,22 @@ describe('the ingest handler on an SQS batch of real S3 events', () => {
       orgKey: ORG_KEY,
       now: new Date('2024-01-15T12:00:00Z'),
     });
-    const localParquet = local.localPath(localResult.pointer.files[0]!)!;
+    const localPointer = localResult.pointer!;
+    const localReport = localResult.report!;
+    const localParquet = local.localPath(localPointer.files[0]!)!;
 
     const cloudRows = await readParquet(await download(pointer!.files[0]!));
     const localRows = await readParquet(localParquet);
-    expect(cloudRows.length).toBe(localResult.report.stats.valid);
+    expect(cloudRows.length).toBe(localReport.stats.valid);
     expect(cloudRows.length).toBeGreaterThan(300);
     expect(withoutIngestedAt(cloudRows)).toEqual(withoutIngestedAt(localRows));
     expect(new Set(cloudRows.map((row) => row.source_file))).toEqual(new Set([key]));
 
-    const cloudReport = JSON.parse((await lake.getText('reports/survey=uk-se/wave=2023/report.json'))!);
-    expect(cloudReport.source).toEqual(localResult.report.source);
-    expect({ ...cloudReport.stats, seconds: 0 }).toEqual({ ...localResult.report.stats, seconds: 0 });
-    expect(cloudReport.errors).toEqual(localResult.report.errors);
-    expect(await lake.getText('reports/survey=uk-se/wave=2023/rejected.csv')).toBe(
-      await local.getText('reports/survey=uk-se/wave=2023/rejected.csv'),
-    );
+    const cloudReport = JSON.parse((await lake.getText(pointer!.report))!);
+    expect(cloudReport.source).toEqual(localReport.source);
+    expect({ ...cloudReport.stats, seconds: 0 }).toEqual({ ...localReport.stats, seconds: 0 });
+    expect(cloudReport.errors).toEqual(localReport.errors);
+    expect(await lake.getText(pointer!.rejected)).toBe(await local.getText(localPointer.rejected));
 
     // One Powertools log line says what was ingested, with the request id, the S3 key, the survey and the wave.
     const [logged, ...more] = logLines(lines, 'ingested');
@@ -278,10 +284,8 @@ describe('the ingest handler on an SQS batch of real S3 events', () => {
     // The rejected rows (personal data) carry the tag the reports bucket expires them by; the report does not.
     const tags = async (key: string) =>
       (await s3.client.send(new GetObjectTaggingCommand({ Bucket: 'reports', Key: key }))).TagSet;
-    expect(await tags('reports/survey=uk-se/wave=2023/rejected.csv')).toEqual([
-      { Key: 'retention', Value: 'rejected-rows' },
-    ]);
-    expect(await tags('reports/survey=uk-se/wave=2023/report.json')).toEqual([]);
+    expect(await tags(pointer!.rejected)).toEqual([{ Key: 'retention', Value: 'rejected-rows' }]);
+    expect(await tags(pointer!.report)).toEqual([]);
   }, 60_000);
 
   it('changes nothing when the queue delivers the same notification again', async () => {
@@ -289,7 +293,11 @@ describe('the ingest handler on an SQS batch of real S3 events', () => {
     const event = events.find((e) => e.Records[0]?.s3.object.key === key);
     const before = await readWavePointer(lake, 'uk-se', 2023);
     const curated = await keysOf('curated');
-    const handler = createIngestHandler(() => deps());
+    // A second delivery is known by the object's ETag: the file is not even read again.
+    const unread: Storage = Object.assign(Object.create(lake) as Storage, {
+      get: (k: string) => (k === key ? Promise.reject(new Error('test: the file was read again')) : lake.get(k)),
+    });
+    const handler = createIngestHandler(() => deps({ storage: unread }));
     const { response, lines } = await invoke(handler, [message('m-2023-again', event!)]);
     expect(response?.batchItemFailures).toEqual([]);
     expect(await readWavePointer(lake, 'uk-se', 2023)).toEqual(before);
@@ -337,6 +345,13 @@ describe('the ingest handler on an SQS batch of real S3 events', () => {
       ['fr-ess', 1],
     ]);
     expect(emf(lines)[1]).toHaveProperty('rows');
+    // Each refused upload of a wave left a report saying why, beside the wave's reports.
+    const refused = (await keysOf('reports')).filter((k) => k.includes('/refused/'));
+    expect(refused.filter((k) => k.startsWith('reports/survey=uk-se/wave=2021/refused/'))).toHaveLength(1);
+    expect(refused.filter((k) => k.startsWith('reports/survey=fr-ess/wave=2021/refused/'))).toHaveLength(1);
+    const why = JSON.parse((await lake.getText(refused.find((k) => k.includes('fr-ess'))!))!);
+    expect(why).toMatchObject({ refused: true, file: 'raw/survey=fr-ess/wave=2021/missing-columns.csv' });
+    expect(why.reason).toMatch(/^ingest: required column ".*" is missing/);
   }, 60_000);
 
   it('retries only the message whose ingest failed transiently, and logs it with its S3 key', async () => {

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeaderError } from '../../core/ingest/headers.ts';
-import { IngestError, ingestWave } from '../../core/ingest/ingest.ts';
+import { ingestWave } from '../../core/ingest/ingest.ts';
 import { CsvError } from '../../core/ingest/read-csv.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 
@@ -98,24 +98,23 @@ describe('every row of arbitrary CSV text is accounted for', () => {
         async (header, rows, newline, finalNewline) => {
           const text = [header.join(','), ...rows].join(newline) + (finalNewline ? newline : '');
           const storage = new LocalStorage(join(dir, `lake-${run++}`));
-          let result: Awaited<ReturnType<typeof ingestWave>> | undefined;
-          try {
-            result = await ingestWave({
-              storage,
-              input: Readable.from([Buffer.from(text)]),
-              survey: 'uk-se',
-              wave: 2023,
-              sourceFile: 'arbitrary.csv',
-              orgKey: 'k',
-            });
-          } catch (error) {
-            // A whole-file refusal is allowed (no data rows, ...), and then nothing is written.
-            expect([IngestError, CsvError, HeaderError].some((type) => error instanceof type)).toBe(true);
-            expect((error as Error).message.split('\n')).toHaveLength(1);
-            expect(await storage.list('')).toEqual([]);
+          const result = await ingestWave({
+            storage,
+            input: Readable.from([Buffer.from(text)]),
+            survey: 'uk-se',
+            wave: 2023,
+            sourceFile: 'arbitrary.csv',
+            orgKey: 'k',
+          });
+          if (result.outcome === 'refused') {
+            // A whole-file refusal is allowed (no data rows, ...): one line, a report saying why, no wave.
+            expect(result.refusal?.reason.split('\n')).toHaveLength(1);
+            const written = await storage.list('');
+            expect(written.filter((key) => !/\/(refused|attempts)\/[^/]+\.json$/.test(key))).toEqual([]);
+            expect(written.some((key) => key === result.refusal?.report)).toBe(true);
             return;
           }
-          const s = result.report.stats;
+          const s = result.report!.stats;
           expect(s.rows).toBe(s.valid + s.rejected + s.blank);
           expect(s.rows).toBe(countRecords(text));
           const pointer = await storage.getText('curated/survey=uk-se/wave=2023/_current.json');

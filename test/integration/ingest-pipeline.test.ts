@@ -49,7 +49,7 @@ async function generate(
 }
 
 async function ingest(storage: LocalStorage, file: string, survey: string, wave: number, sourceFile?: string) {
-  return ingestWave({
+  const outcome = await ingestWave({
     storage,
     input: createReadStream(file),
     survey,
@@ -58,6 +58,9 @@ async function ingest(storage: LocalStorage, file: string, survey: string, wave:
     orgKey: ORG_KEY,
     now: NOW,
   });
+  const { report, pointer } = outcome;
+  if (!report || !pointer) throw new Error(`test: the file was refused: ${outcome.refusal?.reason}`);
+  return { ...outcome, report, pointer, unchanged: outcome.outcome === 'unchanged' };
 }
 
 describe('generate → ingest → curated Parquet read back by DuckDB', () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbEngine } from '../../core/engine/duckdb-engine.ts';
 import { generateWave, type TruthRecord } from '../../core/generate/index.ts';
 import { ingestWave } from '../../core/ingest/ingest.ts';
-import { LOCAL_DEFAULT_ORG_KEY } from '../../core/ingest/org-id.ts';
+import { DEMO_ORG_KEY } from '../../core/ingest/org-id.ts';
 import { runSavedQuery } from '../../core/queries/index.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import { truthOf } from '../helpers/truth-stats.ts';
@@ -58,7 +58,7 @@ describe.each([5, 11])('saved queries against the generator truth, seed %i', (se
         survey,
         wave,
         sourceFile: `${survey}-${wave}.csv`,
-        orgKey: LOCAL_DEFAULT_ORG_KEY,
+        orgKey: DEMO_ORG_KEY,
       });
     }
     truthEngine = await DuckDbEngine.open(new LocalStorage(await writeLake(records)));

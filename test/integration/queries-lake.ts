@@ -154,6 +154,8 @@ export async function writeLake(
         wave,
         version,
         files: [key],
+        report: `reports/survey=${survey}/wave=${wave}/${version}/report.json`,
+        rejected: `reports/survey=${survey}/wave=${wave}/${version}/rejected.csv`,
         sourceSha256: '0'.repeat(64),
         sourceFile: 'fixture.csv',
         rows: rows.length,

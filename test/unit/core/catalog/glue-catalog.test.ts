@@ -19,6 +19,8 @@ const pointer: WavePointer = {
   wave: 2023,
   version: 'v20261124T120000Z-abcd1234',
   files: ['curated/survey=uk-se/wave=2023/v20261124T120000Z-abcd1234/part-00000.parquet'],
+  report: 'reports/survey=uk-se/wave=2023/v20261124T120000Z-abcd1234/report.json',
+  rejected: 'reports/survey=uk-se/wave=2023/v20261124T120000Z-abcd1234/rejected.csv',
   sourceSha256: 'x',
   sourceFile: 'raw/survey=uk-se/wave=2023/w.csv',
   rows: 10,
@@ -48,7 +50,7 @@ describe('GlueCatalog', () => {
     glue.on(GetTableCommand).resolves(table);
     glue.on(GetPartitionCommand).rejects(new EntityNotFoundException({ message: 'no partition', $metadata: {} }));
     glue.on(CreatePartitionCommand).resolves({});
-    await catalog().switchPartition(pointer);
+    expect(await catalog().ensure(pointer)).toBe(true);
     const input = glue.commandCalls(CreatePartitionCommand)[0]!.args[0].input;
     expect(input.PartitionInput?.Values).toEqual(['uk-se', '2023']);
     expect(input.PartitionInput?.StorageDescriptor?.Location).toBe(
@@ -60,9 +62,16 @@ describe('GlueCatalog', () => {
 
   it("switches an existing wave's partition to the new version in one UpdatePartition", async () => {
     glue.on(GetTableCommand).resolves(table);
-    glue.on(GetPartitionCommand).resolves({ Partition: { Values: ['uk-se', '2023'] } });
+    glue.on(GetPartitionCommand).resolves({
+      Partition: {
+        Values: ['uk-se', '2023'],
+        StorageDescriptor: {
+          Location: 's3://curated-bucket/curated/survey=uk-se/wave=2023/v20261001T000000Z-00000000/',
+        },
+      },
+    });
     glue.on(UpdatePartitionCommand).resolves({});
-    await catalog().switchPartition(pointer);
+    expect(await catalog().ensure(pointer)).toBe(true);
     const calls = glue.commandCalls(UpdatePartitionCommand);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.args[0].input.PartitionValueList).toEqual(['uk-se', '2023']);
@@ -72,9 +81,19 @@ describe('GlueCatalog', () => {
     expect(glue.commandCalls(CreatePartitionCommand)).toHaveLength(0);
   });
 
+  it('changes nothing when the partition names the version already (a retry after a completed switch)', async () => {
+    glue.on(GetTableCommand).resolves(table);
+    glue.on(GetPartitionCommand).resolves({
+      Partition: { Values: ['uk-se', '2023'], StorageDescriptor: { Location: catalog().location(pointer) } },
+    });
+    expect(await catalog().ensure(pointer)).toBe(false);
+    expect(glue.commandCalls(UpdatePartitionCommand)).toHaveLength(0);
+    expect(glue.commandCalls(CreatePartitionCommand)).toHaveLength(0);
+  });
+
   it('passes on any other catalog failure', async () => {
     glue.on(GetTableCommand).resolves(table);
     glue.on(GetPartitionCommand).rejects(new Error('AccessDeniedException: not allowed'));
-    await expect(catalog().switchPartition(pointer)).rejects.toThrow(/AccessDenied/);
+    await expect(catalog().ensure(pointer)).rejects.toThrow(/AccessDenied/);
   });
 });

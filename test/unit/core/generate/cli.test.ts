@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_DEFAULT_ORG_KEY } from '../../../../core/ingest/org-id.ts';
+import { DEMO_ORG_KEY } from '../../../../core/ingest/org-id.ts';
 import { generate } from './helpers.ts';
 
 const survey = (args: string[]) => {
@@ -48,7 +48,7 @@ describe('survey generate', () => {
       wave: 2022,
       rows: 700,
       seed: 5,
-      orgKey: LOCAL_DEFAULT_ORG_KEY,
+      orgKey: DEMO_ORG_KEY,
       sourceFile: 'fr.csv',
     });
     expect((await readFile(out)).equals(expected.bytes)).toBe(true);

@@ -12,7 +12,7 @@ import type { TruthRecord } from '../../../../core/generate/index.ts';
 import { ValidRows } from '../../../../core/ingest/curated.ts';
 import { matchHeaders } from '../../../../core/ingest/headers.ts';
 import { createNormaliser } from '../../../../core/ingest/normalise.ts';
-import { LOCAL_DEFAULT_ORG_KEY } from '../../../../core/ingest/org-id.ts';
+import { DEMO_ORG_KEY } from '../../../../core/ingest/org-id.ts';
 import { openCsv } from '../../../../core/ingest/read-csv.ts';
 import { getSurvey } from '../../../../schemas/index.ts';
 import { generate } from './helpers.ts';
@@ -87,7 +87,7 @@ describe('the truth against the ingest reader and normaliser', () => {
     // Seed 1 runs under the default key (what `survey generate` and `survey ingest` use without a key).
     const orgKey = options.seed === 1 ? undefined : 'a-test-key';
     const { bytes, truth } = await generate({ ...options, orgKey, sourceFile: 'wave.csv' });
-    const read = await readLikeIngest(bytes, options.survey, options.wave, 'wave.csv', orgKey ?? LOCAL_DEFAULT_ORG_KEY);
+    const read = await readLikeIngest(bytes, options.survey, options.wave, 'wave.csv', orgKey ?? DEMO_ORG_KEY);
     expect(read.source.encoding).toBe(truth.encoding);
     expect(read.source.delimiter).toBe(truth.delimiter);
     expect(read.rows).toBe(truth.expected.rows);
