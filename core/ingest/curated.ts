@@ -1,11 +1,11 @@
 // The second half of an ingest: the valid rows wait in a temporary CSV (typed values) and a file of their
 // original texts; DuckDB then applies the duplicate rule and writes the curated Parquet (ZSTD), spilling to
 // disk rather than growing with the file. Only the rows that lose a duplicate come back to JavaScript.
-import { once } from 'node:events';
 import { closeSync, createWriteStream, openSync, readSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { type CanonicalRecord, type ParquetColumn, parquetColumns } from '../../schemas/index.ts';
+import { closed, drained, guarded } from './streams.ts';
 
 /** The curated table's stored columns, in Parquet order (partitions live in the path). */
 const COLUMNS = parquetColumns();
@@ -59,8 +59,8 @@ export class ValidRows {
 
   /** Opens the two files in `dir`. */
   constructor(private readonly dir: string) {
-    this.values = createWriteStream(join(dir, 'valid.csv'));
-    this.texts = createWriteStream(join(dir, 'texts.txt'));
+    this.values = guarded(createWriteStream(join(dir, 'valid.csv')));
+    this.texts = guarded(createWriteStream(join(dir, 'texts.txt')));
   }
 
   /** Adds one valid row and the text it was read from; returns a promise to wait for when the files are busy. */
@@ -81,15 +81,13 @@ export class ValidRows {
     this.buffered = [];
     this.bufferedTexts = [];
     // Both waits are set up at once: a stream that drains while the other is awaited must not be missed.
-    await Promise.all([values || once(this.values, 'drain'), texts || once(this.texts, 'drain')]);
+    await Promise.all([values || drained(this.values), texts || drained(this.texts)]);
   }
 
   /** Writes what is buffered and closes both files. */
   async close(): Promise<void> {
     if (this.buffered.length > 0) await this.flush();
-    this.values.end();
-    this.texts.end();
-    await Promise.all([once(this.values, 'close'), once(this.texts, 'close')]);
+    await Promise.all([closed(this.values), closed(this.texts)]);
   }
 
   /** Closes both files without waiting (after a failure). */

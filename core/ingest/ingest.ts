@@ -178,6 +178,11 @@ export async function ingestWave(options: IngestOptions): Promise<IngestOutcome>
     });
     return { outcome: 'committed', attempt, pointer: written, report, completed: [] };
   } catch (error) {
+    // A pointer put whose answer was lost may have landed: the version is live if the pointer names it.
+    if (written !== undefined && !committed) {
+      const now = await readWavePointer(storage, survey.id, options.wave).catch(() => undefined);
+      committed = now?.version === written.version;
+    }
     // A version that was never committed is nobody's: it goes at once (the next attempt would remove it anyway).
     if (written !== undefined && !committed) await removeVersion(storage, written).catch(() => undefined);
     const reason = committed

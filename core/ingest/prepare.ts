@@ -6,7 +6,6 @@
 //   5. the version's Parquet, rejected.csv and report.json are written to the lake, not yet committed.
 // Whole-file problems throw (IngestError, CsvError, HeaderError) before anything is written to the lake.
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +22,7 @@ import { createNormaliser } from './normalise.ts';
 import { orgKeyId } from './org-id.ts';
 import { openCsv, parseRecordText } from './read-csv.ts';
 import { csvLine } from './rejected-csv.ts';
+import { closed, drained, guarded } from './streams.ts';
 
 /** Progress of an ingest, for a progress bar. */
 export interface IngestProgress {
@@ -89,7 +89,7 @@ class RejectedRows {
     path: string,
     private readonly header: readonly string[],
   ) {
-    this.stream = createWriteStream(path);
+    this.stream = guarded(createWriteStream(path));
     // A byte-order mark, so that spreadsheets open it as UTF-8.
     this.stream.write(`\ufeff${csvLine([...header, '_row', '_errors'])}`);
   }
@@ -101,14 +101,11 @@ class RejectedRows {
     while (original.length < width) original.push('');
     let messages = errors.map((error) => error.message).join(' | ');
     if (cells.length > width) messages += ` | extra cells: ${JSON.stringify(cells.slice(width))}`;
-    return this.stream.write(csvLine([...original, String(rowNumber), messages]))
-      ? undefined
-      : once(this.stream, 'drain');
+    return this.stream.write(csvLine([...original, String(rowNumber), messages])) ? undefined : drained(this.stream);
   }
 
   async close(): Promise<void> {
-    this.stream.end();
-    await once(this.stream, 'close');
+    await closed(this.stream);
   }
 
   destroy(): void {
@@ -202,7 +199,10 @@ export async function prepareVersion(options: PrepareOptions): Promise<Prepared>
     const source = csv.summary();
 
     // A byte-identical file changes nothing.
-    if (options.live?.sourceSha256 === source.sha256) return { unchanged: true, source };
+    if (options.live?.sourceSha256 === source.sha256) {
+      await rejected.close();
+      return { unchanged: true, source };
+    }
 
     // 4. The duplicate rule and the curated Parquet.
     const version = versionName(now);

@@ -1,68 +1,88 @@
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { isAlive } from '../work-files.ts';
+import lockfile from 'proper-lockfile';
 import { type Lease, type LockHolder, LockLostError, WaveBusyError, type WaveLocks } from './wave-lock.ts';
 
-/** What a lock file holds. */
-interface LockFile extends LockHolder {
-  readonly pid: number;
-  readonly host: string;
+/** Options of {@link LocalWaveLocks}. */
+export interface LocalWaveLocksOptions {
+  /**
+   * A lock not refreshed for this long belongs to a process that died or is frozen, and is taken over (a live
+   * holder refreshes it every fifth of this). @default 5000 ms
+   */
+  readonly staleMs?: number;
 }
 
 /**
- * Wave locks in a local lake: `<lake>/.locks/<survey>-<wave>.lock`, created only if absent (O_EXCL), holding its
- * process id. A lock whose process has died on this host is taken over; a live one makes the next ingest wait
- * its turn (it fails, saying who holds it).
+ * Wave locks in a local lake, with proper-lockfile: `<lake>/.locks/<survey>-<wave>.lock` is a directory made
+ * atomically and refreshed while its ingest runs; one left by a process that died goes stale within `staleMs` and
+ * is taken over. Beside it, `<survey>-<wave>.holder.json` says who holds it, for the message another ingest gets.
  */
 export class LocalWaveLocks implements WaveLocks {
+  private readonly staleMs: number;
+
   /** Locks kept in `<lakeRoot>/.locks/`. */
-  constructor(private readonly lakeRoot: string) {}
+  constructor(
+    private readonly lakeRoot: string,
+    options: LocalWaveLocksOptions = {},
+  ) {
+    this.staleMs = options.staleMs ?? 5000;
+  }
 
   async acquire(survey: string, wave: number, holder: LockHolder): Promise<Lease> {
     const dir = join(this.lakeRoot, '.locks');
-    const path = join(dir, `${survey}-${wave}.lock`);
-    const mine: LockFile = { ...holder, pid: process.pid, host: hostname() };
-    await mkdir(dir, { recursive: true });
-    for (let tries = 0; tries < 3; tries++) {
-      try {
-        const file = await open(path, 'wx');
-        await file.writeFile(JSON.stringify(mine));
-        await file.close();
-        return this.lease(path, mine);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      const held = await readLock(path);
-      // A lock file half written, or left by a process that has died here, is stale.
-      if (held === undefined || (held.host === mine.host && !isAlive(held.pid))) {
-        await rm(path, { force: true });
-        continue;
-      }
-      throw new WaveBusyError(survey, wave, held);
+    const target = join(dir, `${survey}-${wave}`);
+    const holderPath = `${target}.holder.json`;
+    await mkdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+      const unwritable = error.code === 'EACCES' || error.code === 'EPERM' || error.code === 'EROFS';
+      throw unwritable
+        ? new Error(
+            `storage: cannot write the wave's lock in ${this.lakeRoot}: the lake is not writable (${error.code})`,
+            {
+              cause: error,
+            },
+          )
+        : error;
+    });
+    let compromised: Error | undefined;
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(target, {
+        realpath: false,
+        stale: this.staleMs,
+        update: Math.max(1000, Math.floor(this.staleMs / 5)),
+        retries: 0,
+        onCompromised: (error) => {
+          compromised = error;
+        },
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      throw new WaveBusyError(survey, wave, await readHolder(holderPath));
     }
-    throw new WaveBusyError(survey, wave, await readLock(path));
-  }
-
-  private lease(path: string, mine: LockFile): Lease {
+    const mine = { ...holder, host: hostname(), pid: process.pid };
+    await writeFile(holderPath, JSON.stringify(mine));
     return {
       check: async () => {
-        const held = await readLock(path);
-        if (held?.attempt !== mine.attempt) {
-          throw new LockLostError(`ingest: the lock ${path} was taken over by ${held ? held.by : 'nobody'}`);
+        const held = await readHolder(holderPath);
+        if (compromised !== undefined || held?.attempt !== holder.attempt) {
+          throw new LockLostError(
+            `ingest: the lock of ${survey} wave ${wave} went stale (this ingest was stopped for more than ${this.staleMs / 1000} s) and was taken by ${held && held.attempt !== holder.attempt ? held.by : 'another ingest'}; nothing was committed`,
+            compromised ? { cause: compromised } : undefined,
+          );
         }
       },
       release: async () => {
-        const held = await readLock(path);
-        if (held?.attempt === mine.attempt) await rm(path, { force: true });
+        if ((await readHolder(holderPath))?.attempt === holder.attempt) await rm(holderPath, { force: true });
+        await release().catch(() => undefined);
       },
     };
   }
 }
 
-async function readLock(path: string): Promise<LockFile | undefined> {
+async function readHolder(path: string): Promise<LockHolder | undefined> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as LockFile;
+    return JSON.parse(await readFile(path, 'utf8')) as LockHolder;
   } catch {
     return undefined;
   }

@@ -34,7 +34,7 @@ export class WaveBusyError extends Error {
     readonly holder: LockHolder | undefined,
   ) {
     super(
-      `ingest: another ingest of ${survey} wave ${wave} is running${holder ? ` (${holder.by}, since ${holder.since})` : ''}; nothing was written: try again once it has finished`,
+      `ingest: another ingest of ${survey} wave ${wave} is running${holder ? ` (${holder.by}, since ${holder.since})` : ''}; nothing was written: try again once it has finished (a lock its process left when it died frees itself within seconds)`,
     );
     this.name = 'WaveBusyError';
   }

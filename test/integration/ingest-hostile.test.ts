@@ -60,14 +60,15 @@ describe('survey ingest against hostile input', () => {
     const result = run(['ingest', path, '--survey', 'uk-se', '--wave', '2023', '--lake', lake]);
     expect(errorLines(result)).toEqual([]);
     expect(result.status).toBe(0);
-    const reportPath = join(lake, 'reports/survey=uk-se/wave=2023/report.json');
+    const pointer = JSON.parse(await readFile(join(lake, 'curated/survey=uk-se/wave=2023/_current.json'), 'utf8'));
+    const reportPath = join(lake, pointer.report);
     expect((await stat(reportPath)).size).toBeLessThan(20_000);
     const report = JSON.parse(await readFile(reportPath, 'utf8'));
     expect(report.stats).toMatchObject({ rows: 2, valid: 1, rejected: 1 });
     const [error] = report.errors;
     expect(error.fieldName).toBe('legal_form');
     expect(error.cell).toBe(`${'x'.repeat(200)}… (${big.length - 200} more characters)`);
-    const rejected = await readFile(join(lake, 'reports/survey=uk-se/wave=2023/rejected.csv'), 'utf8');
+    const rejected = await readFile(join(lake, pointer.rejected), 'utf8');
     expect(rejected).toContain(`,${big},`);
   }, 120_000);
 
@@ -153,17 +154,72 @@ describe('survey ingest against hostile input', () => {
     });
     await new Promise((resolve) => child.once('exit', resolve));
     expect(workFiles(work).length).toBeGreaterThan(0);
-    const again = spawnSync(
-      process.execPath,
-      [survey, 'ingest', path, '--survey', 'uk-se', '--wave', '2023', '--lake', lake],
-      {
-        env,
-        encoding: 'utf8',
-      },
-    );
+    // The killed process's lock is taken over once stale (seconds): until then the next ingest says it is busy.
+    const args = [survey, 'ingest', path, '--survey', 'uk-se', '--wave', '2023', '--lake', lake];
+    const started = Date.now();
+    let again = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
+    while (again.status !== 0 && /is running/.test(again.stderr) && Date.now() - started < 15_000) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      again = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
+    }
     expect(again.status).toBe(0);
     expect(workFiles(work)).toEqual([]);
     expect(filesUnder(join(lake, '.tmp'))).toEqual([]);
     expect(filesUnder(lake).filter((name) => name !== '.tmp' && name.endsWith('.tmp'))).toEqual([]);
   }, 120_000);
+
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'stops at %s, says so in one line, and leaves the live wave, its folders and the work files as they were',
+    async (signal) => {
+      const lake = join(dir, `lake-${signal}`);
+      const small = await file(`small-${signal}.csv`, `${HEADER}\n1,Acme,AB1 2CD,CIC,no,Health,\n`);
+      expect(run(['ingest', small, '--survey', 'uk-se', '--wave', '2023', '--lake', lake]).status).toBe(0);
+      const pointer = await readFile(join(lake, 'curated/survey=uk-se/wave=2023/_current.json'), 'utf8');
+      const before = filesUnder(lake)
+        .filter((name) => !name.startsWith('.'))
+        .sort();
+      const rows = Array.from({ length: 200_000 }, (_, i) => `${i},Org ${i},AB1 2CD,CIC,no,Health,note ${i}`);
+      const big = await file(`big-${signal}.csv`, `${HEADER}\n${rows.join('\n')}\n`);
+      const work = await mkdtemp(join(dir, `work-${signal}-`));
+      const child = spawn(
+        process.execPath,
+        [survey, 'ingest', big, '--survey', 'uk-se', '--wave', '2023', '--lake', lake],
+        {
+          env: { PATH: process.env.PATH, SURVEY_ORG_KEY: 'test-key', TMPDIR: work },
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      // Stopped once it is reading: its work directory holds the rows read so far.
+      await new Promise<void>((resolve) => {
+        const poll = setInterval(() => {
+          if (workFiles(work).some((name) => name.endsWith('valid.csv')) || child.exitCode !== null) {
+            clearInterval(poll);
+            child.kill(signal);
+            resolve();
+          }
+        }, 20);
+      });
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+      expect(stderr.trim().split('\n')).toEqual([
+        `survey: ingest: stopped by ${signal}; the live uk-se wave 2023 is as it was`,
+      ]);
+      expect(await readFile(join(lake, 'curated/survey=uk-se/wave=2023/_current.json'), 'utf8')).toBe(pointer);
+      const after = filesUnder(lake)
+        .filter((name) => !name.startsWith('.'))
+        .sort();
+      const attempts = (names: string[]) => names.filter((name) => name.includes('/attempts/'));
+      expect(after.filter((name) => !name.includes('/attempts/'))).toEqual(
+        before.filter((name) => !name.includes('/attempts/')),
+      );
+      expect(attempts(after)).toHaveLength(attempts(before).length + 1);
+      const record = JSON.parse(
+        await readFile(join(lake, attempts(after).find((name) => !before.includes(name))!), 'utf8'),
+      );
+      expect(record).toMatchObject({ outcome: 'failed', reason: `ingest: stopped by ${signal}` });
+      expect(workFiles(work)).toEqual([]);
+    },
+    120_000,
+  );
 });

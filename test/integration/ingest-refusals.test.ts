@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +34,7 @@ async function file(name: string, content: string | Uint8Array): Promise<string>
   return path;
 }
 
-describe('survey ingest refuses a bad file with one line and writes nothing', () => {
+describe('survey ingest refuses a bad file with one line, writes no wave, and leaves a report saying why', () => {
   const cases: [string, () => Promise<string>, RegExp, string?, string?][] = [
     ['a missing file', async () => join(dir, 'nope.csv'), /cannot read .*no such file/],
     ['an empty file', () => file('empty.csv', ''), /the file is empty/],
@@ -78,6 +78,19 @@ describe('survey ingest refuses a bad file with one line and writes nothing', ()
       .filter((line) => !line.includes('warning'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
-    if (existsSync(result.lake)) expect(await readdir(result.lake, { recursive: true })).toEqual([]);
+    // Arguments refused before any attempt leave nothing; a file refused by the ingest leaves its refusal's
+    // report and the attempt in the ledger, and no wave.
+    const written = existsSync(result.lake)
+      ? ((await readdir(result.lake, { recursive: true })) as string[]).filter(
+          (name) => !name.startsWith('.') && name.endsWith('.json'),
+        )
+      : [];
+    expect(written.filter((name) => !/\/(refused|attempts)\/[^/]+\.json$/.test(name))).toEqual([]);
+    const refused = written.filter((name) => name.includes('/refused/'));
+    if (refused.length > 0) {
+      const report = JSON.parse(await readFile(join(result.lake, refused[0]!), 'utf8'));
+      expect(report.reason).toMatch(message);
+      expect(lines[0]).toContain(refused[0]);
+    }
   });
 });

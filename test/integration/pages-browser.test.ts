@@ -320,7 +320,7 @@ describe('the report page in chromium', () => {
 
   it('lists the first rejected rows of rejected.csv, without identity or contact columns', async () => {
     const { header } = stored();
-    const csv = readFileSync(join(lake, `reports/survey=${SURVEY}/wave=${WAVE}/rejected.csv`), 'utf8').replace(
+    const csv = readFileSync(join(lake, JSON.parse(readFileSync(join(lake, `curated/survey=${SURVEY}/wave=${WAVE}/_current.json`), 'utf8')).rejected), 'utf8').replace(
       /^\ufeff/,
       '',
     );
