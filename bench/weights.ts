@@ -12,7 +12,7 @@ import { DuckDbEngine } from '../core/engine/duckdb-engine.ts';
 import { copyToParquet } from '../core/engine/duckdb-parquet.ts';
 import { generateWave } from '../core/generate/index.ts';
 import { ingestWave } from '../core/ingest/ingest.ts';
-import { LOCAL_DEFAULT_ORG_KEY } from '../core/ingest/org-id.ts';
+import { DEMO_ORG_KEY } from '../core/ingest/org-id.ts';
 import { runSavedQuery } from '../core/queries/index.ts';
 import { LocalStorage } from '../core/storage/local-storage.ts';
 import { calibrate, frameCsv, parseFrame, weightWave, writeWeightsFile } from '../core/weight/index.ts';
@@ -42,7 +42,7 @@ export async function benchWeighting(rows = 50_000): Promise<void> {
       survey: 'uk-se',
       wave: 2023,
       sourceFile: 'wave.csv',
-      orgKey: LOCAL_DEFAULT_ORG_KEY,
+      orgKey: DEMO_ORG_KEY,
     });
     const survey = getSurvey('uk-se');
     const text = frameCsv(truth.population!.frame);

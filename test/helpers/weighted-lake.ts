@@ -8,7 +8,7 @@ import { DuckDbEngine } from '../../core/engine/duckdb-engine.ts';
 import { copyToParquet } from '../../core/engine/duckdb-parquet.ts';
 import { generateWave, type Truth } from '../../core/generate/index.ts';
 import { ingestWave } from '../../core/ingest/ingest.ts';
-import { LOCAL_DEFAULT_ORG_KEY } from '../../core/ingest/org-id.ts';
+import { DEMO_ORG_KEY } from '../../core/ingest/org-id.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import { type CalibrateOptions, frameCsv, parseFrame, type WeightReport, weightWave } from '../../core/weight/index.ts';
 import { getSurvey } from '../../schemas/index.ts';
@@ -46,7 +46,7 @@ export async function weightedLake(
     survey,
     wave,
     sourceFile: `${survey}-${wave}.csv`,
-    orgKey: LOCAL_DEFAULT_ORG_KEY,
+    orgKey: DEMO_ORG_KEY,
   });
   const frameText = frameCsv(truth.population!.frame);
   const framePath = join(dir, 'frame.csv');
