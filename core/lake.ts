@@ -25,6 +25,8 @@ export const WavePointerSchema = z.object({
   /** The version's validation report (JSON) and rejected rows (CSV). */
   report: z.string().min(1),
   rejected: z.string().min(1),
+  /** The version's report as a page (report.html), when the ingest wrote one (the cloud's does). */
+  page: z.string().min(1).optional(),
   /** The version this one replaced: kept for readers that read the old pointer a moment ago. */
   replaced: z.string().optional(),
   /** SHA-256 of the source file: a byte-identical re-ingest is recognised by it and changes nothing. */
@@ -63,6 +65,7 @@ export function versionKeys(survey: string, wave: number, version: string) {
     parquet: `${curatedWavePrefix(survey, wave)}${version}/part-00000.parquet`,
     report: `${reports}report.json`,
     rejected: `${reports}rejected.csv`,
+    page: `${reports}report.html`,
   };
 }
 

@@ -61,6 +61,8 @@ export interface IngestOptions {
   readonly onProgress?: (progress: IngestProgress) => void;
   /** Stops the attempt; the live wave stays as it was unless the commit had already happened. */
   readonly signal?: AbortSignal;
+  /** Also writes the report as a page (report.html) beside report.json, named by the pointer. */
+  readonly page?: boolean;
 }
 
 /** How an attempt ended, when it did not throw. */
@@ -232,5 +234,7 @@ function localLocks(storage: Storage): WaveLocks {
 
 /** Removes the files of one version. */
 async function removeVersion(storage: Storage, pointer: WavePointer): Promise<void> {
-  for (const key of [...pointer.files, pointer.report, pointer.rejected]) await storage.delete(key);
+  for (const key of [...pointer.files, pointer.report, pointer.rejected, ...(pointer.page ? [pointer.page] : [])]) {
+    await storage.delete(key);
+  }
 }

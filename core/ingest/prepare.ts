@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { type Report, ReportSchema, type SurveyDefinition } from '../../schemas/index.ts';
 import { versionKeys, type WavePointer } from '../lake.ts';
+import { readRejectedSample } from '../pages/rejected-sample.ts';
+import { renderReportPage } from '../pages/report-page.ts';
 import type { Storage } from '../storage/storage.ts';
 import { makeWorkDir } from '../work-files.ts';
 import { ValidRows } from './curated.ts';
@@ -53,6 +55,8 @@ export interface PrepareOptions {
   readonly onProgress?: (progress: IngestProgress) => void;
   /** Stops the work (between batches of rows, and before anything is written to the lake). */
   readonly signal?: AbortSignal;
+  /** Also writes the report as a page (report.html) beside report.json. */
+  readonly page?: boolean;
 }
 
 /** A new version, written but not committed; or the news that the file is the live version's source. */
@@ -280,6 +284,13 @@ export async function prepareVersion(options: PrepareOptions): Promise<Prepared>
       contentType: 'text/csv; charset=utf-8',
     });
     await options.storage.put(keys.report, `${JSON.stringify(report, null, 2)}\n`, { contentType: 'application/json' });
+    if (options.page) {
+      const rejectedSample = await readRejectedSample(createReadStream(join(temp, 'rejected.csv')), {
+        hide: report.header.dropped,
+      });
+      const html = await renderReportPage(report, { rejectedSample, rejectedLocation: keys.rejected });
+      await options.storage.put(keys.page, html, { contentType: 'text/html; charset=utf-8' });
+    }
     const pointer: WavePointer = {
       survey: survey.id,
       wave: options.wave,
@@ -287,6 +298,7 @@ export async function prepareVersion(options: PrepareOptions): Promise<Prepared>
       files: [keys.parquet],
       report: keys.report,
       rejected: keys.rejected,
+      ...(options.page ? { page: keys.page } : {}),
       ...(options.live ? { replaced: options.live.version } : {}),
       sourceSha256: source.sha256,
       sourceFile: options.sourceFile,

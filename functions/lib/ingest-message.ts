@@ -39,6 +39,8 @@ async function ingestObject(deps: IngestDeps, object: RawObject, requestId: stri
     ...(object.bytes === undefined ? {} : { sourceBytes: object.bytes }),
     orgKey: await deps.orgKey(),
     by: `Lambda request ${requestId}`,
+    // The research team opens the report as a page from its presigned link.
+    page: true,
   });
 }
 

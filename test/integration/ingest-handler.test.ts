@@ -209,7 +209,12 @@ describe('the ingest handler on an SQS batch of real S3 events', () => {
     expect(curated).toEqual([...(pointer?.files ?? []), 'curated/survey=uk-se/wave=2023/_current.json'].sort());
     // The version's report and rejected rows, named by the pointer, and the attempt in the ledger.
     const reportKeys = await keysOf('reports');
-    expect(reportKeys.filter((k) => !k.includes('/attempts/'))).toEqual([pointer!.rejected, pointer!.report].sort());
+    expect(reportKeys.filter((k) => !k.includes('/attempts/'))).toEqual(
+      [pointer!.page!, pointer!.rejected, pointer!.report].sort(),
+    );
+    // The cloud ingest also writes the report as one page, beside report.json.
+    const page = (await lake.getText(pointer!.page!))!;
+    expect(page).toMatch(/^<!doctype html>/i);
     expect(reportKeys.filter((k) => k.includes('/attempts/'))).toHaveLength(1);
 
     // The same file through the same core on the local filesystem.
@@ -241,6 +246,8 @@ describe('the ingest handler on an SQS batch of real S3 events', () => {
     expect(cloudReport.source).toEqual(localReport.source);
     expect({ ...cloudReport.stats, seconds: 0 }).toEqual({ ...localReport.stats, seconds: 0 });
     expect(cloudReport.errors).toEqual(localReport.errors);
+    // The page shows the report's own counts.
+    expect(page).toContain(localReport.stats.rows.toLocaleString('en-GB'));
     expect(await lake.getText(pointer!.rejected)).toBe(await local.getText(localPointer.rejected));
 
     // One Powertools log line says what was ingested, with the request id, the S3 key, the survey and the wave.
