@@ -4,9 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HeaderError } from '../../core/ingest/headers.ts';
 import { ingestWave } from '../../core/ingest/ingest.ts';
-import { CsvError } from '../../core/ingest/read-csv.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 
 let dir: string;

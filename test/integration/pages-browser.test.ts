@@ -320,10 +320,13 @@ describe('the report page in chromium', () => {
 
   it('lists the first rejected rows of rejected.csv, without identity or contact columns', async () => {
     const { header } = stored();
-    const csv = readFileSync(join(lake, JSON.parse(readFileSync(join(lake, `curated/survey=${SURVEY}/wave=${WAVE}/_current.json`), 'utf8')).rejected), 'utf8').replace(
-      /^\ufeff/,
-      '',
-    );
+    const csv = readFileSync(
+      join(
+        lake,
+        JSON.parse(readFileSync(join(lake, `curated/survey=${SURVEY}/wave=${WAVE}/_current.json`), 'utf8')).rejected,
+      ),
+      'utf8',
+    ).replace(/^\ufeff/, '');
     const [names = [], ...rows] = Papa.parse<string[]>(csv, { skipEmptyLines: true }).data;
     const rowAt = names.indexOf('_row');
     const shown = await report.page.$$eval('#rejected-table tbody tr th', (ths) =>
