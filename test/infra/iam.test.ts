@@ -118,6 +118,20 @@ describe.each(SURVEYS)('the research team of %s', (survey) => {
     expect(await list(team(), 'raw', '')).not.toBe('Allowed');
   });
 
+  it("reads the live-version pointers of its own survey's waves (survey report reads through them), no other", async () => {
+    expect(await s3(team(), 's3:GetObject', `curated/survey=${survey}/wave=2023/_current.json`)).toBe('Allowed');
+    expect(await s3(team(), 's3:GetObject', `curated/survey=${otherThan(survey)}/wave=2023/_current.json`)).not.toBe(
+      'Allowed',
+    );
+    expect(
+      await s3(
+        team(),
+        's3:GetObject',
+        `curated/survey=${survey}/wave=2023/v20261124T212400Z-3f2a9c1b/part-00000.parquet`,
+      ),
+    ).not.toBe('Allowed');
+  });
+
   it('decrypts with the personal-data key, which its buckets are encrypted under', async () => {
     expect(await decide(iam, team(), 'kms:Decrypt', keyArn())).toBe('Allowed');
   });

@@ -147,6 +147,7 @@ export class TemplateIam {
       'AWS::SQS::Queue': `arn:aws:sqs:${REGION}:${ACCOUNT}:${name}`,
       'AWS::Logs::LogGroup': `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}:*`,
       'AWS::KMS::Key': `arn:aws:kms:${REGION}:${ACCOUNT}:key/${name}`,
+      'AWS::DynamoDB::GlobalTable': `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name}`,
     };
     if (attribute === 'Arn' && arns[type] !== undefined) return arns[type];
     if (attribute === 'QueueName' && type === 'AWS::SQS::Queue') return name;
