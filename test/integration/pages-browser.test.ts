@@ -291,7 +291,15 @@ describe('the bulletin in chromium', () => {
 
 describe('the report page in chromium', () => {
   const stored = () =>
-    JSON.parse(readFileSync(join(lake, `reports/survey=${SURVEY}/wave=${WAVE}/report.json`), 'utf8')) as Report;
+    JSON.parse(
+      readFileSync(
+        join(
+          lake,
+          JSON.parse(readFileSync(join(lake, `curated/survey=${SURVEY}/wave=${WAVE}/_current.json`), 'utf8')).report,
+        ),
+        'utf8',
+      ),
+    ) as Report;
 
   it('opens from a file with no console error and requests nothing but itself', () => {
     expect(report.problems).toEqual([]);
