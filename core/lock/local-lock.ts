@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -46,6 +46,10 @@ export class LocalWaveLocks implements WaveLocks {
     });
     let compromised: Error | undefined;
     let release: () => Promise<void>;
+    // proper-lockfile takes over a stale lock by removing it and making it again, two steps another taker can
+    // come between (its issue #121): so takers pass one at a time through a door, itself made atomically.
+    const door = `${target}.door`;
+    if (!(await enter(door, this.staleMs))) throw new WaveBusyError(survey, wave, await readHolder(holderPath));
     try {
       release = await lockfile.lock(target, {
         realpath: false,
@@ -59,6 +63,8 @@ export class LocalWaveLocks implements WaveLocks {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
       throw new WaveBusyError(survey, wave, await readHolder(holderPath));
+    } finally {
+      await rm(door, { recursive: true, force: true });
     }
     const mine = { ...holder, host: hostname(), pid: process.pid };
     await writeFile(holderPath, JSON.stringify(mine));
@@ -78,6 +84,28 @@ export class LocalWaveLocks implements WaveLocks {
       },
     };
   }
+}
+
+/**
+ * Makes the door directory, which only one process can do at a time; false when another is passing through. A door
+ * older than the lock's staleness was left by a process that died in it, and is removed once.
+ */
+async function enter(door: string, staleMs: number): Promise<boolean> {
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      await mkdir(door);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const since = await stat(door).then(
+      (info) => Date.now() - info.mtimeMs,
+      () => 0,
+    );
+    if (since < staleMs) return false;
+    await rm(door, { recursive: true, force: true });
+  }
+  return false;
 }
 
 async function readHolder(path: string): Promise<LockHolder | undefined> {
