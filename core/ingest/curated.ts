@@ -20,7 +20,9 @@ const DUCKDB_TYPE: Record<ParquetColumn['type'], string> = {
 };
 
 /** How much memory DuckDB may use before it spills to the temporary directory. */
-const DUCKDB_MEMORY = '96MB';
+const DUCKDB_MEMORY = '64MB';
+/** Rows per Parquet row group: the writer holds one in memory, so this bounds what the COPY needs. */
+const ROW_GROUP_ROWS = 32_768;
 
 /** A path as an SQL string literal. */
 function sqlPath(path: string): string {
@@ -72,7 +74,7 @@ export class ValidRows {
     this.bufferedTexts.push(text);
     this.textBytes += bytes;
     this.count++;
-    return this.buffered.length >= 1000 ? this.flush() : undefined;
+    return this.buffered.length >= 500 ? this.flush() : undefined;
   }
 
   private async flush(): Promise<void> {
@@ -148,7 +150,7 @@ export class ValidRows {
       }
       const kept = await connection.runAndReadAll(
         `copy (select ${stored.join(', ')} from ${valid} where source_row not in (select source_row from losers))
-         to ${sqlPath(parquetPath)} (format parquet, compression zstd)`,
+         to ${sqlPath(parquetPath)} (format parquet, compression zstd, row_group_size ${ROW_GROUP_ROWS})`,
       );
       return Number(kept.getRows()[0]?.[0] ?? 0);
     } finally {

@@ -61,8 +61,8 @@ export interface CsvFile {
 
 /** Bytes read before the encoding and delimiter are judged. */
 const SAMPLE_BYTES = 64 * 1024;
-/** Records handed to papaparse at a time. */
-const BATCH_RECORDS = 1000;
+/** Records handed to papaparse at a time: few, so that a batch dies young rather than in the old generation. */
+const BATCH_RECORDS = 100;
 /**
  * How many lines a quoted cell may continue over after the one it starts on. An unclosed quote is only known at
  * the end of the file, so without a bound a stray quote near the top of a large file would hold the whole rest of
