@@ -44,7 +44,7 @@ export async function benchLambdaLimits(rows: number): Promise<void> {
       `| ${rows.toLocaleString('en-GB')} | ${mib.toFixed(0)} | ${seconds.toFixed(1)} | ${(seconds / mib).toFixed(3)} | ${(peak / bytes).toFixed(2)} |`,
     );
     console.log(
-      `\nINGEST_COST (infra, measured on 491 MiB): ${INGEST_COST.secondsPerMebibyte.toFixed(3)} s/MiB, /tmp ${INGEST_COST.tmpBytesPerInputByte}× the file; the function gets 1.5× that /tmp and 8× that time (4× for one Lambda vCPU and S3 reads, 2× margin)`,
+      `\nINGEST_COST (infra, measured on 247 MiB): ${INGEST_COST.secondsPerMebibyte.toFixed(3)} s/MiB, /tmp ${INGEST_COST.tmpBytesPerInputByte}× the file; the function gets 1.5× that /tmp and 8× that time (4× for one Lambda vCPU and S3 reads, 2× margin)`,
     );
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -18,7 +18,7 @@ export interface SurveyStackProps extends StackProps {
   readonly surveys: readonly string[];
   /** Who is e-mailed when an alarm fires. @default nobody (the topic has no subscriber) */
   readonly alarmEmail?: string;
-  /** The largest wave file the upload URL allows; the ingest function's /tmp and timeout follow from it. @default Size.mebibytes(512) */
+  /** The largest wave file the upload URL allows; the ingest function's /tmp and timeout follow from it. @default Size.mebibytes(256) */
   readonly maxUploadSize?: Size;
 }
 
@@ -45,7 +45,7 @@ export class SurveyStack extends Stack {
   constructor(scope: Construct, id: string, props: SurveyStackProps) {
     super(scope, id, props);
     this.stage = props.stage;
-    const maxUploadSize = props.maxUploadSize ?? Size.mebibytes(512);
+    const maxUploadSize = props.maxUploadSize ?? Size.mebibytes(256);
     this.lake = new DataLake(this, 'DataLake');
     this.catalog = new Catalog(this, 'Catalog', {
       curated: this.lake.curated,

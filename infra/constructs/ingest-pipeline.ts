@@ -12,11 +12,14 @@ import { type DataLake, LAKE_PREFIXES } from './data-lake.ts';
 import { configure, SurveyFunction } from './survey-function.ts';
 
 /**
- * What one ingest of a wave costs, measured on a 491 MiB generated file read as a stream on one thread, as the
- * function reads it (`npx survey generate --rows 2000000`, then ingestWave from a read stream): 23 s, peak /tmp
- * 1.78 times the file (spool, duplicate buckets, rejected rows; the Parquet streams straight to S3).
+ * What one ingest of a wave costs, measured on a 247 MiB generated file (1M rows) read as a stream on one thread,
+ * as the function reads it (`BENCH_ONLY=lambda npm run bench`): 0.28 s/MiB, peak /tmp 2.1 times the file (the
+ * valid rows' values and texts, rejected rows, DuckDB's spill, the Parquet).
  */
-export const INGEST_COST = { secondsPerMebibyte: 23 / 491, tmpBytesPerInputByte: 1.78 } as const;
+export const INGEST_COST = { secondsPerMebibyte: 0.28, tmpBytesPerInputByte: 2.1 } as const;
+
+/** The longest a Lambda function may run. */
+const LAMBDA_MAX_MINUTES = 15;
 
 /** Props of {@link IngestPipeline}. */
 export interface IngestPipelineProps {
@@ -24,7 +27,7 @@ export interface IngestPipelineProps {
   readonly lake: DataLake;
   /** The catalog whose partitions the ingest switches. */
   readonly catalog: Catalog;
-  /** The largest file the upload URL allows: it sizes the function's /tmp and timeout. @default Size.mebibytes(512) */
+  /** The largest file the upload URL allows: it sizes the function's /tmp and timeout. @default Size.mebibytes(256) */
   readonly maxUploadSize?: Size;
   /** The CloudWatch namespace of the ingest metrics (rows, valid, rejected, refused, seconds per survey). */
   readonly metricsNamespace: string;
@@ -59,11 +62,16 @@ export class IngestPipeline extends Construct {
   /** Creates the queues, the function, the event notification and the event source. */
   constructor(scope: Construct, id: string, props: IngestPipelineProps) {
     super(scope, id);
-    const upload = (props.maxUploadSize ?? Size.mebibytes(512)).toMebibytes();
-    // /tmp: 512 MiB upload × 1.78 measured /tmp per input byte × 1.5 margin = 1367 MiB, rounded up to 1536 MiB.
+    const upload = (props.maxUploadSize ?? Size.mebibytes(256)).toMebibytes();
+    // /tmp: 256 MiB upload × 2.1 measured /tmp per input byte × 1.5 margin = 806 MiB, rounded up to 1024 MiB.
     const tmp = Math.max(512, Math.ceil((upload * INGEST_COST.tmpBytesPerInputByte * 1.5) / 512) * 512);
-    // Timeout: 512 MiB × 0.047 s/MiB measured = 24 s, × 4 for one Lambda vCPU and S3 reads, × 2 margin = 192 s → 4 min.
+    // Timeout: 256 MiB × 0.28 s/MiB measured = 72 s, × 4 for one Lambda vCPU and S3 reads, × 2 margin = 573 s → 10 min.
     const minutes = Math.ceil((upload * INGEST_COST.secondsPerMebibyte * 4 * 2) / 60);
+    if (props.timeout === undefined && minutes > LAMBDA_MAX_MINUTES) {
+      throw new Error(
+        `infra: an upload limit of ${upload} MiB needs an ingest timeout of ${minutes} min by the measured ingest cost; Lambda allows ${LAMBDA_MAX_MINUTES}: lower maxUploadSize to at most ${Math.floor((LAMBDA_MAX_MINUTES * 60) / (INGEST_COST.secondsPerMebibyte * 8))} MiB`,
+      );
+    }
     const timeout = props.timeout ?? Duration.minutes(minutes);
     this.function = new SurveyFunction(this, 'IngestFunction', {
       entry: 'functions/ingest.ts',

@@ -17,7 +17,7 @@ export interface ServiceFunctionsProps {
   readonly workgroup: QueryWorkgroup;
   /** The surveys that get an alias of the upload-url function: invoking alias <id> presigns uploads to <id> only. */
   readonly surveys: readonly string[];
-  /** The largest wave file the upload-url function presigns a PUT for. @default Size.mebibytes(512) */
+  /** The largest wave file the upload-url function presigns a PUT for. @default Size.mebibytes(256) */
   readonly maxUploadSize?: Size;
   /** How long a presigned upload URL stays valid. @default Duration.minutes(15) */
   readonly uploadUrlExpiry?: Duration;
@@ -67,7 +67,7 @@ export class ServiceFunctions extends Construct {
     });
     props.lake.grantPutRaw(this.uploadUrl);
     props.lake.restrictUploads(this.uploadUrl.executionRole);
-    this.uploadUrl.addEnvironment('MAX_UPLOAD_BYTES', String((props.maxUploadSize ?? Size.mebibytes(512)).toBytes()));
+    this.uploadUrl.addEnvironment('MAX_UPLOAD_BYTES', String((props.maxUploadSize ?? Size.mebibytes(256)).toBytes()));
     this.uploadUrl.addEnvironment(
       'URL_EXPIRES_SECONDS',
       String((props.uploadUrlExpiry ?? Duration.minutes(15)).toSeconds()),

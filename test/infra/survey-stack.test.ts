@@ -229,7 +229,7 @@ describe('the ingest path', () => {
   it('gives the ingest function the /tmp and the time the largest upload needs, by the measured ingest cost', () => {
     const ingest = resources('AWS::Lambda::Function')[logicalId(built.stack, built.stack.ingest.function)]!;
     const maxUpload = Number(environment(built.stack.functions.uploadUrl).MAX_UPLOAD_BYTES);
-    expect(maxUpload).toBe(512 * 1024 ** 2);
+    expect(maxUpload).toBe(256 * 1024 ** 2);
     const tmpMiB = (ingest.Properties.EphemeralStorage as { Size: number }).Size;
     expect(tmpMiB * 1024 ** 2).toBeGreaterThanOrEqual(maxUpload * INGEST_COST.tmpBytesPerInputByte * 1.5);
     expect(tmpMiB).toBeLessThanOrEqual(10240);
@@ -244,17 +244,34 @@ describe('the ingest path', () => {
       stage: 'big',
       surveys: ['uk-se'],
       alarmEmail: 'alarms@example.org',
-      maxUploadSize: Size.gibibytes(2),
+      maxUploadSize: Size.mebibytes(384),
     });
     const fn =
       Template.fromStack(stack).findResources('AWS::Lambda::Function')[logicalId(stack, stack.ingest.function)]!;
-    expect(fn.Properties.EphemeralStorage.Size).toBeGreaterThanOrEqual(2048 * INGEST_COST.tmpBytesPerInputByte * 1.5);
-    expect(fn.Properties.Timeout).toBeGreaterThanOrEqual(2048 * INGEST_COST.secondsPerMebibyte * 8);
+    expect(fn.Properties.EphemeralStorage.Size).toBeGreaterThanOrEqual(384 * INGEST_COST.tmpBytesPerInputByte * 1.5);
+    expect(fn.Properties.Timeout).toBeGreaterThanOrEqual(384 * INGEST_COST.secondsPerMebibyte * 8);
+    expect(fn.Properties.Timeout).toBeGreaterThan(
+      resources('AWS::Lambda::Function')[logicalId(built.stack, built.stack.ingest.function)]!.Properties
+        .Timeout as number,
+    );
     expect(Template.fromStack(stack).findResources('AWS::Lambda::Function')).toSatisfy((all: object) =>
       Object.values(all).some(
-        (other) => other.Properties?.Environment?.Variables?.MAX_UPLOAD_BYTES === String(2 * 1024 ** 3),
+        (other) => other.Properties?.Environment?.Variables?.MAX_UPLOAD_BYTES === String(384 * 1024 ** 2),
       ),
     );
+  });
+
+  it('refuses an upload limit whose ingest would outlast the longest Lambda run, saying what fits', () => {
+    const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+    expect(
+      () =>
+        new SurveyStack(app, 'Huge', {
+          stage: 'huge',
+          surveys: ['uk-se'],
+          alarmEmail: 'alarms@example.org',
+          maxUploadSize: Size.gibibytes(2),
+        }),
+    ).toThrow(/^infra: an upload limit of 2048 MiB needs an ingest timeout of \d+ min .* at most \d+ MiB$/);
   });
 
   it('keeps the org_id key in a retained secret the ingest function is told about', () => {
@@ -475,7 +492,7 @@ describe('the functions', () => {
     expect(vars.GLUE_DATABASE).toBe('survey_lake_dev');
     expect(vars.POWERTOOLS_SERVICE_NAME).toBe('export');
     const upload = environment(built.stack.functions.uploadUrl);
-    expect(upload.MAX_UPLOAD_BYTES).toBe(String(512 * 1024 ** 2));
+    expect(upload.MAX_UPLOAD_BYTES).toBe(String(256 * 1024 ** 2));
     expect(upload.URL_EXPIRES_SECONDS).toBe('900');
     const ingest = environment(built.stack.ingest.function);
     expect(ingest.POWERTOOLS_METRICS_NAMESPACE).toBe('survey/dev');
