@@ -1,7 +1,8 @@
-// Benchmark: suppress and verify a 200 × 12 two-way table with a total row and a total column (issue 5:
-// target under 200 ms, median of 5). Runnable alone: node bin/run-ts.js bench/disclosure.ts
+// Benchmark: protect and audit a 200 × 12 two-way table of turnover totals with a total row and a total column
+// (issue 14: under 2 s with the LP audit), and its information loss as τ-Argus reports it: cells suppressed and the
+// share of the table's value they hold. Runnable alone: node bin/run-ts.js bench/disclosure.ts
 import { pathToFileURL } from 'node:url';
-import { gridFromContributions, suppress, verifyProtected } from '../core/disclosure/index.ts';
+import { gridFromContributions, type ProtectionResult, protectTable } from '../core/disclosure/index.ts';
 
 /** A deterministic pseudo-random generator (mulberry32), so every run measures the same table. */
 function random(seed: number): () => number {
@@ -15,11 +16,14 @@ function random(seed: number): () => number {
   };
 }
 
+const ROWS = 200;
+const COLS = 12;
+
 /** Contributions of a 200 × 12 table of turnover sums: about one cell in six is small or dominated. */
-function benchTable(rows = 200, cols = 12) {
+function benchTable() {
   const next = random(2023);
-  const body = Array.from({ length: rows }, () =>
-    Array.from({ length: cols }, () => {
+  const body = Array.from({ length: ROWS }, () =>
+    Array.from({ length: COLS }, () => {
       const n = next() < 0.12 ? Math.floor(next() * 5) : 5 + Math.floor(next() * 40);
       const values = Array.from({ length: n }, () => Math.round(10_000 + next() * 500_000));
       if (next() < 0.04 && values.length > 0) values[0] = 50_000_000;
@@ -29,26 +33,54 @@ function benchTable(rows = 200, cols = 12) {
   return gridFromContributions(body, 'sum');
 }
 
-/** Prints the median of 5 timings of suppress + verify on a 200 × 12 table with totals; returns it in ms. */
-export function benchDisclosure(): number {
+/** Information loss: cells suppressed and their share of the grand total, primary and secondary apart. */
+function loss(result: ProtectionResult) {
+  const grand = result.table.cells.find((c) => c.row === ROWS && c.column === 'total')!.value as number;
+  let primary = 0;
+  let secondary = 0;
+  for (const cell of result.table.cells) {
+    const value = typeof cell.value === 'number' ? cell.value : 0;
+    if (cell.status === 'secondary') secondary += value;
+    else if (cell.status !== 'published') primary += value;
+  }
+  const c = result.counts;
+  return {
+    primaryCells: c.threshold + c.dominance,
+    secondaryCells: c.secondary,
+    primaryShare: primary / grand,
+    secondaryShare: secondary / grand,
+  };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+/** Prints the first (cold: solver load and compilation) and median of 5 warm timings; returns the warm median in ms. */
+export async function benchDisclosure(): Promise<number> {
   const table = benchTable();
   const times: number[] = [];
-  let summary = '';
-  for (let i = 0; i < 5; i++) {
+  let result: ProtectionResult | undefined;
+  for (let i = 0; i < 6; i++) {
     const start = performance.now();
-    const result = suppress(table);
-    const verdict = verifyProtected(result.table);
+    result = await protectTable(table, { threshold: 5, p: 10 });
     times.push(performance.now() - start);
-    if (!verdict.ok) throw new Error(`bench: the benchmark table failed verification (${verdict.determined.length})`);
-    const c = result.counts;
-    summary = `${table.cells.length} cells; threshold ${c.threshold}, dominance ${c.dominance}, linked ${c.linked}, secondary ${c.secondary}`;
   }
-  times.sort((a, b) => a - b);
-  const median = times[2]!;
+  const cold = times[0]!;
+  const warm = times.slice(1).sort((a, b) => a - b);
+  const median = warm[2]!;
+  const l = loss(result!);
+  const a = result!.audit;
   process.stdout.write(
-    `disclosure: suppress + verify 200 × 12 table with totals: median ${median.toFixed(1)} ms of 5 (target < 200 ms); ${summary}\n`,
+    [
+      `disclosure: protect + audit a ${ROWS} × ${COLS} table with totals (${table.cells.length} cells): median ${median.toFixed(0)} ms of 5 warm, first ${cold.toFixed(0)} ms (solver load included) (target < 2000 ms)`,
+      `  audit: ${a.solver}, ${a.cellsAudited} suppressed cells bounded, ${a.protectionLevels} protection levels met, ${a.programs} programs`,
+      '  information loss (cells; share of the grand total they hold):',
+      `    protection levels (LP):       primary ${l.primaryCells}, secondary ${l.secondaryCells}; primary ${pct(l.primaryShare)}, secondary ${pct(l.secondaryShare)}`,
+      // The heuristic this replaced (no protection levels), measured on the same table at commit 1e04025.
+      '    before (exactness heuristic): primary 259, secondary 74; primary 14.54%, secondary 0.85%',
+      '',
+    ].join('\n'),
   );
   return median;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) benchDisclosure();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await benchDisclosure();

@@ -42,12 +42,14 @@ export async function benchPages(rows = 100_000): Promise<void> {
         const result = await run();
         return [result, performance.now() - start];
       };
-      const [bulletin, firstBuild] = await timed(() => buildBulletin({ engine, survey: 'uk-se', wave: 2023 }));
+      const [bulletin, firstBuild] = await timed(() =>
+        buildBulletin({ engine, lake: storage, survey: 'uk-se', wave: 2023 }),
+      );
       const [page, firstRender] = await timed(() => renderBulletinPage(bulletin));
       const builds: number[] = [];
       const renders: number[] = [];
       for (let i = 0; i < 3; i++) {
-        builds.push((await timed(() => buildBulletin({ engine, survey: 'uk-se', wave: 2023 })))[1]);
+        builds.push((await timed(() => buildBulletin({ engine, lake: storage, survey: 'uk-se', wave: 2023 })))[1]);
         renders.push((await timed(() => renderBulletinPage(bulletin)))[1]);
       }
       const charts = bulletin.sections.length;

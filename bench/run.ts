@@ -2,7 +2,7 @@
 //   ingest:     100k and 1M-row uk-se waves: throughput, peak RSS and Parquet size, beside papaparse alone (the
 //               baseline) and DuckDB's own CSV-to-Parquet COPY
 //   queries:    each saved query's median latency (5 warm runs) on DuckDB over the 1M-row wave
-//   disclosure: suppress + verify a 200 × 12 table with totals (median of 5)
+//   disclosure: protect + audit (HiGHS) a 200 × 12 table with totals (first run, median of 5 warm), information loss
 //   bundles:    each Lambda bundle's size and cold import time (median of 5)
 //   lambda:     the ingest function's cost per MiB and peak /tmp, on the largest wave read as a stream
 //   pages:      the bulletin and report pages of a 100k-row wave: build, render, size (median of 3)

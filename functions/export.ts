@@ -3,7 +3,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import middy from '@middy/core';
 import { z } from 'zod';
-import { DisclosureError } from '../core/disclosure/index.ts';
+import { DEFAULT_SETTINGS, DisclosureError, FLOORS, SettingsError } from '../core/disclosure/index.ts';
 import { AthenaEngine } from '../core/engine/athena-engine.ts';
 import { ExportError } from '../core/export/index.ts';
 import { QueryError } from '../core/queries/index.ts';
@@ -17,7 +17,9 @@ import { exportRequestSchemaOf, parseRequest, RequestError } from './lib/request
 import { SAVED_QUERIES_DIR } from './lib/saved-queries.ts';
 
 /** What the export handler needs; built once per cold start (or by a test). */
-export interface ExportDeps extends Omit<LakeExportDeps, 'queriesDir' | 'now'> {
+export interface ExportDeps extends Omit<LakeExportDeps, 'queriesDir' | 'now' | 'disclosure'> {
+  /** The deployment's disclosure settings. @default threshold 5, p 10 */
+  readonly disclosure?: LakeExportDeps['disclosure'];
   /** @default the saved queries beside the bundle, or the project's queries/ */
   readonly queriesDir?: string;
   /** @default () => new Date() */
@@ -28,20 +30,21 @@ export type { BulletinResponse } from './lib/lake-bulletin.ts';
 export type { ExportResponse } from './lib/lake-export.ts';
 
 /**
- * { name, params, format, threshold?, p?, total? } → an export in exports/ and a presigned GET (15 min);
- * { bulletin: { survey, wave }, threshold?, p? } → the wave's bulletin page and a link that opens it.
+ * { name, params, format, threshold?, p?, total? } → an export in exports/, recorded in the release ledger, and a
+ * presigned GET (15 min); { bulletin: { survey, wave }, threshold?, p? } → the wave's bulletin page and a link that
+ * opens it. threshold and p may only make the deployment's settings stricter.
  */
 export function createExportHandler(deps: () => ExportDeps) {
   // The request was wrong, or the table could not be protected as asked (nothing was written).
-  const callerErrors = [RequestError, QueryError, ExportError, DisclosureError];
+  const callerErrors = [RequestError, QueryError, ExportError, DisclosureError, SettingsError];
   return middy<unknown, ExportResponse | BulletinResponse>()
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logErrors(callerErrors))
     .handler(async (event) => {
-      const { queriesDir = SAVED_QUERIES_DIR, now = () => new Date(), ...rest } = deps();
+      const { queriesDir = SAVED_QUERIES_DIR, now = () => new Date(), disclosure = DEFAULT_SETTINGS, ...rest } = deps();
       const request = parseRequest(exportRequestSchemaOf(event), event, 'export');
-      const lakeDeps = { ...rest, queriesDir, now: now() };
+      const lakeDeps = { ...rest, queriesDir, now: now(), disclosure };
       if ('bulletin' in request) {
         const response = await bulletinToLake(lakeDeps, request);
         logger.info('bulletin', { key: response.key });
@@ -66,6 +69,9 @@ function fromEnvironment(): ExportDeps {
     GLUE_DATABASE: z.string().min(1),
     CURATED_BUCKET: bucketName,
     EXPORTS_BUCKET: bucketName,
+    // The deployment's disclosure settings (CDK context); the hard floors hold here too.
+    DISCLOSURE_THRESHOLD: z.coerce.number().int().min(FLOORS.threshold).max(1000).default(DEFAULT_SETTINGS.threshold),
+    DISCLOSURE_P: z.coerce.number().gt(FLOORS.p).max(100).default(DEFAULT_SETTINGS.p),
     ...s3EndpointShape,
   });
   const client = tracer.captureAWSv3Client(s3Client(env));
@@ -77,6 +83,7 @@ function fromEnvironment(): ExportDeps {
     }),
     lake: lakeStorage(client, { CURATED_BUCKET: env.CURATED_BUCKET, EXPORTS_BUCKET: env.EXPORTS_BUCKET }),
     presign: (key, options) => presignDownload(client, env.EXPORTS_BUCKET, key, 900, options),
+    disclosure: { threshold: env.DISCLOSURE_THRESHOLD, p: env.DISCLOSURE_P },
   };
 }
 

@@ -126,7 +126,7 @@ export const command: Command = {
 
       heading('11. Export for publication, with disclosure control (threshold 5, p% = 10)');
       const file = join(lakeDir, 'exports', 'spinouts_by_sector', 'spinouts-by-sector-2023.xlsx');
-      const summary = await exportQuery({ engine, name: 'spinouts_by_sector', params: uk, out: file });
+      const summary = await exportQuery({ engine, lake: storage, name: 'spinouts_by_sector', params: uk, out: file });
       const counts = Object.entries(summary.counts)
         .map(([rule, n]) => `${rule} ${n}`)
         .join(', ');
@@ -137,7 +137,8 @@ export const command: Command = {
         '12. A statistical bulletin of the 2023 wave: headline figures, charts and tables, disclosure-controlled',
       );
       const page = join(lakeDir, 'bulletin-uk-se-2023.html');
-      await writeFile(page, await renderBulletinPage(await buildBulletin({ engine, survey: 'uk-se', wave: 2023 })));
+      const bulletin = await buildBulletin({ engine, lake: storage, survey: 'uk-se', wave: 2023, file: page });
+      await writeFile(page, await renderBulletinPage(bulletin));
       out(`  ${relative(process.cwd(), page)}  (open it in a browser; it loads nothing from the network)`);
     } finally {
       await engine.close();

@@ -1,16 +1,37 @@
 /**
  * The table model of disclosure control (DESIGN.md "Disclosure control for exports"): cells that carry their
- * published value and the statistics of the microdata behind them, and linear relations between cells.
+ * published value and the statistics of the microdata behind them, and the linear relations a reader knows hold
+ * between them (totals, running totals, shares of one answer, linked tables).
  */
 
 /** What a cell publishes; decides which rules apply to it. */
 export type CellKind = 'count' | 'sum' | 'share' | 'median' | 'mean' | 'text';
 
-/** Why a cell is (not) published; every status but `published` prints as `[c]`. */
-export type CellStatus = 'published' | 'threshold' | 'dominance' | 'linked' | 'secondary';
+/**
+ * Why a cell is (not) published; every status but `published` prints as `[c]`.
+ * - threshold, dominance: the primary rules;
+ * - revision: published before from another version of the data, and the change comes from fewer organisations
+ *   than the threshold;
+ * - linked: a share or median whose count is suppressed;
+ * - secondary: suppressed to protect another cell;
+ * - release: suppressed in an earlier release of the same data, so it stays suppressed.
+ */
+export type CellStatus = 'published' | 'threshold' | 'dominance' | 'revision' | 'linked' | 'secondary' | 'release';
 
 /** A value a cell can publish. */
 export type PublishedValue = number | string | boolean | null;
+
+/**
+ * What earlier releases tell every reader about a cell (from the release ledger):
+ * - published: it was published from the same data, so its value is known;
+ * - suppressed: it was suppressed in a release of the same data;
+ * - revised: it was published from another version of the data and its change comes from `organisations`
+ *   (fewer than the threshold) organisations: `change` is new − old, `largest` the largest change of one of them.
+ */
+export type CellHistory =
+  | { readonly kind: 'published' }
+  | { readonly kind: 'suppressed' }
+  | { readonly kind: 'revised'; readonly change: number; readonly organisations: number; readonly largest: number };
 
 /** One cell of a table and the statistics of the organisations behind it. */
 export interface TableCell {
@@ -34,6 +55,19 @@ export interface TableCell {
   readonly numerator?: number;
   /** Shares, medians and means: the cells whose suppression must suppress this one too (e.g. the backing count). */
   readonly links?: readonly string[];
+  /**
+   * Shares: the published count cell that is the share's denominator. A reader then knows the numerator
+   * (share × count), so the share enters the audit as that numerator, bounded by the count.
+   */
+  readonly denominator?: string;
+  /** The least value a reader knows the cell has, e.g. 1 for the count of a row that is listed. @default 0 */
+  readonly lower?: number;
+  /** What earlier releases tell every reader about the cell. */
+  readonly history?: CellHistory;
+  /** How much suppressing this cell costs relative to others, e.g. the number of tables that show it. @default 1 */
+  readonly cost?: number;
+  /** How messages name the cell, e.g. `sector_profile, sector "health", employees_total`. @default the ref */
+  readonly label?: string;
 }
 
 /** A cell after suppression. */
@@ -41,7 +75,7 @@ export interface ProtectedCell extends TableCell {
   readonly status: CellStatus;
 }
 
-/** One term of a linear relation: coefficient × cell. */
+/** One term of a linear relation: coef × the cell's quantity (a count, a total, or a share's numerator). */
 export interface RelationTerm {
   readonly ref: string;
   /** A whole number (usually +1 for a member, −1 for the total). */
@@ -49,14 +83,20 @@ export interface RelationTerm {
 }
 
 /**
- * A linear equation over cells that a reader knows holds: Σ coef × value = c. The constant c is left out:
- * whether a suppressed cell is determined depends only on the coefficients (shares of one answer add up to 1).
+ * A linear relation over cells that every reader knows holds.
+ * - `eq` (the default): Σ coef × quantity equals a constant, which is taken from the true values (a reader who
+ *   knows a little more, e.g. that the answers to a question are exhaustive, knows it exactly);
+ * - `le`: Σ coef × quantity ≤ `bound`, e.g. spin-outs ≤ organisations in one row.
  */
 export interface LinearRelation {
   readonly terms: readonly RelationTerm[];
+  /** @default 'eq' */
+  readonly sense?: 'eq' | 'le';
+  /** The right-hand side of an `le` relation. @default 0 */
+  readonly bound?: number;
 }
 
-/** A table to protect: its cells and every additive relation a reader can use. */
+/** A table to protect: its cells and every relation a reader can use. */
 export interface DisclosureTable {
   readonly cells: readonly TableCell[];
   readonly relations: readonly LinearRelation[];
@@ -68,40 +108,54 @@ export interface ProtectedTable {
   readonly relations: readonly LinearRelation[];
 }
 
-/** The settings of the primary rules. */
-export interface SuppressionOptions {
-  /** Threshold rule: fewer contributors than this is unsafe. @default 5 */
-  readonly threshold?: number;
-  /** p% dominance rule on magnitudes. @default 10 */
-  readonly p?: number;
+/** The settings of the rules. */
+export interface DisclosureSettings {
+  /** Threshold rule: fewer contributors than this is unsafe. */
+  readonly threshold: number;
+  /** p% dominance rule on magnitudes, and the upper protection level of a dominated magnitude (p% of x1). */
+  readonly p: number;
 }
 
 /** Cells suppressed by each rule. */
 export interface SuppressionCounts {
   threshold: number;
   dominance: number;
+  revision: number;
   linked: number;
   secondary: number;
+  release: number;
 }
 
-/** The result of {@link suppress}. */
-export interface SuppressionResult {
+/** What the audit of a suppression pattern verified. */
+export interface AuditReport {
+  /** The solver, e.g. "HiGHS 1.15.1". */
+  readonly solver: string;
+  /** Suppressed cells the intruder's linear program bounds (those in a relation). */
+  readonly cellsAudited: number;
+  /** Suppressed cells with a protection level, all of which were met. */
+  readonly protectionLevels: number;
+  /** Linear programs solved (maximisations and minimisations, integer where the cells are counts). */
+  readonly programs: number;
+  /** What the intruder was allowed to know, in words. */
+  readonly model: readonly string[];
+}
+
+/** The result of {@link protectTable}. */
+export interface ProtectionResult {
   readonly table: ProtectedTable;
   readonly counts: SuppressionCounts;
-  /** The settings the rules ran with. */
-  readonly settings: Required<SuppressionOptions>;
+  readonly settings: DisclosureSettings;
+  readonly audit: AuditReport;
+  /** Primary cells that earlier releases already published, so no pattern can protect them now. */
+  readonly knownPrimaries: readonly string[];
+  /**
+   * Cells whose protection level earlier releases under laxer settings put out of reach: they keep the widest
+   * interval any pattern can leave them (this release discloses nothing more about them than those did).
+   */
+  readonly capped: readonly string[];
 }
 
-/** The result of {@link verifyProtected}. */
-export interface VerifyResult {
-  readonly ok: boolean;
-  /** Refs of suppressed cells whose value follows exactly from the published cells and the relations. */
-  readonly determined: readonly string[];
-  /** Refs of other suppressed cells that the relations and non-negativity pin to one value (interval audit). */
-  readonly pinned: readonly string[];
-}
-
-/** Thrown when a table cannot be protected or fails verification: the export is refused. */
+/** Thrown when a table cannot be protected or fails the audit: the export is refused. */
 export class DisclosureError extends Error {
   /** Creates the error; `cells` names the cells at fault. */
   constructor(
@@ -124,5 +178,23 @@ export function additiveRelation(members: readonly string[], total: string): Lin
   return { terms: [...members.map((ref) => ({ ref, coef: 1 })), { ref: total, coef: -1 }] };
 }
 
-/** Default settings: threshold 5 contributors, p = 10. */
-export const DEFAULT_SUPPRESSION: Required<SuppressionOptions> = { threshold: 5, p: 10 };
+/** The relation "part ≤ whole", e.g. the spin-outs of a row are at most its organisations. */
+export function subsetRelation(part: string, whole: string): LinearRelation {
+  return {
+    terms: [
+      { ref: part, coef: 1 },
+      { ref: whole, coef: -1 },
+    ],
+    sense: 'le',
+    bound: 0,
+  };
+}
+
+/** Default settings of a deployment: threshold 5 organisations, p = 10. */
+export const DEFAULT_SETTINGS: DisclosureSettings = { threshold: 5, p: 10 };
+
+/** Hard floors no deployment or request may go below: 3 organisations (the usual floor for business tables), p > 0. */
+export const FLOORS = { threshold: 3, p: 0 } as const;
+
+/** Statuses that suppress a cell because of the cell itself (primary suppression). */
+export const PRIMARY_STATUSES: ReadonlySet<CellStatus> = new Set(['threshold', 'dominance', 'revision']);

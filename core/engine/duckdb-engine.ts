@@ -29,6 +29,8 @@ export interface WaveInfo {
   readonly rows: number;
   /** The fingerprint of the org_id key the wave was ingested under. */
   readonly keyId?: string;
+  /** The committed version the engine reads (the pointer's), so that a release can name it. */
+  readonly version: string;
 }
 
 /** A SQL string literal: the only text the engine ever writes into SQL is lake paths and pointer values. */
@@ -183,10 +185,11 @@ export class DuckDbEngine implements QueryEngine {
         cause: error,
       });
     }
-    const waves = pointers.map(({ survey, wave, rows, keyId }) => ({
+    const waves = pointers.map(({ survey, wave, rows, keyId, version }) => ({
       survey,
       wave,
       rows,
+      version,
       ...(keyId ? { keyId } : {}),
     }));
     return new DuckDbEngine(instance, connection, waves);

@@ -1,6 +1,6 @@
 import { CONFIDENTIAL, type ExportDocument, NOT_AVAILABLE } from './document.ts';
 import { STATUS_KEY } from './json.ts';
-import { disclosureNotes } from './xlsx.ts';
+import { disclosureNotes } from './notes.ts';
 
 /** The formats an export can be written in. */
 export type ExportFormat = 'csv' | 'xlsx' | 'json';
@@ -78,12 +78,44 @@ export function exportResource(doc: ExportDocument, fileName: string, format: Ex
       parameters: doc.parameters,
       created: doc.createdAt,
       disclosureControl: {
+        settings: {
+          threshold: doc.rules.threshold,
+          p: doc.rules.p,
+          deploymentThreshold: (doc.deployment ?? doc.rules).threshold,
+          deploymentP: (doc.deployment ?? doc.rules).p,
+          totalRow: doc.total,
+        },
         rules: {
           threshold: { minimumContributors: doc.rules.threshold, cellsSuppressed: doc.counts.threshold },
           dominance: { rule: 'p%', p: doc.rules.p, cellsSuppressed: doc.counts.dominance },
+          revision: { minimumContributorsToAChange: doc.rules.threshold, cellsSuppressed: doc.counts.revision ?? 0 },
           linked: { cellsSuppressed: doc.counts.linked },
-          secondary: { cellsSuppressed: doc.counts.secondary, verified: 'exact linear algebra (rational)' },
+          secondary: {
+            method: 'protection levels met by the least-cost deviation (linear programming), cell by cell',
+            upperProtectionLevel: {
+              count: 'threshold minus the count',
+              dominatedTotal: `${doc.rules.p}% of the largest contribution`,
+            },
+            cellsSuppressed: doc.counts.secondary,
+          },
+          earlierRelease: { cellsSuppressed: doc.counts.release ?? 0 },
         },
+        ...(doc.audit
+          ? {
+              audit: {
+                solver: doc.audit.solver,
+                intruderModel: doc.audit.model,
+                suppressedCellsBounded: doc.audit.cellsAudited,
+                protectionLevelsMet: doc.audit.protectionLevels,
+                exactRecoveries: 0,
+                programsSolved: doc.audit.programs,
+                equationsCheckedExactly: true,
+              },
+            }
+          : {}),
+        linkedTables: doc.linkedTables ?? [],
+        ...(doc.versions ? { waveVersions: doc.versions } : {}),
+        ...(doc.history ? { earlierReleases: doc.history } : {}),
         droppedColumns: doc.dropped,
         notes: disclosureNotes(doc).map((n) => n.text),
       },

@@ -1,4 +1,4 @@
-import type { ProtectedTable, SuppressionCounts } from '../disclosure/index.ts';
+import type { AuditReport, DisclosureSettings, ProtectedTable, SuppressionCounts } from '../disclosure/index.ts';
 import type { ParamValue } from '../engine/query-engine.ts';
 import type { ExportColumn } from './table.ts';
 
@@ -16,6 +16,20 @@ export interface WrittenCell {
   readonly mark?: 'c' | 'x';
 }
 
+/** What the comparison with earlier releases (the ledger) found. */
+export interface ReleaseHistory {
+  /** Earlier releases that show cells of this table or of a table linked to it. */
+  readonly releases: number;
+  /** Cells published before from another version of a wave, compared organisation by organisation. */
+  readonly compared: number;
+  /** Waves whose earlier version is no longer in the lake (compared by published value instead). */
+  readonly missingVersions: readonly string[];
+  /** Primary cells (under the settings asked for) that an earlier release already published. */
+  readonly knownPrimaries: number;
+  /** Suppressed cells whose protection level earlier releases under laxer settings put out of reach. */
+  readonly capped?: number;
+}
+
 /** Everything a writer needs: the protected table as rows of written cells, and its provenance. */
 export interface ExportDocument {
   /** e.g. "Spin-outs by sector — uk-se, wave 2023". */
@@ -29,16 +43,29 @@ export interface ExportDocument {
   readonly parameters: Readonly<Record<string, ParamValue>>;
   readonly survey?: string;
   readonly waves: readonly number[];
+  /** The curated version of each wave the table was computed from. */
+  readonly versions?: Readonly<Record<string, string>>;
   /** ISO 8601 UTC. */
   readonly createdAt: string;
   readonly columns: readonly ExportColumn[];
   readonly rows: readonly (readonly WrittenCell[])[];
-  /** True when the last row is the Total row. */
+  /** True when the last row is the Total row (false: `--no-total`, the row is left out, the pattern unchanged). */
   readonly total: boolean;
-  readonly rules: { readonly threshold: number; readonly p: number };
-  readonly counts: SuppressionCounts;
+  /** The settings the rules ran with. */
+  readonly rules: DisclosureSettings;
+  /** The deployment's settings, which a request may only make stricter. @default rules */
+  readonly deployment?: DisclosureSettings;
+  /** Cells of this table suppressed by each rule (the written rows only). */
+  readonly counts: Partial<SuppressionCounts> &
+    Pick<SuppressionCounts, 'threshold' | 'dominance' | 'linked' | 'secondary'>;
   /** Columns left out (minimums, maximums). */
   readonly dropped: readonly string[];
+  /** What the audit verified; absent only in documents not made by an export. */
+  readonly audit?: AuditReport;
+  /** Tables protected together with this one because they share cells, e.g. "wave_summary (uk-se)". */
+  readonly linkedTables?: readonly string[];
+  /** What the ledger of earlier releases contributed. */
+  readonly history?: ReleaseHistory;
 }
 
 /** Rounds what is published: shares and growth rates to 4 decimals, other decimals to 2; whole numbers as is. */

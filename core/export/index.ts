@@ -1,5 +1,13 @@
-// Aggregate exports that are safe to publish: cell statistics from the microdata, disclosure control, writers
-// (CSV, XLSX, JSON) and the Frictionless data package beside them.
+// Aggregate exports that are safe to publish: cell statistics from the microdata, linked tables protected
+// together, the release ledger, writers (CSV, XLSX, JSON) and the Frictionless data package beside them.
+// `prepareRelease` is the entry point for anything that publishes a saved query's numbers.
+export {
+  type CellIdentity,
+  canonicalConditions,
+  identityKey,
+  type KeyCondition,
+  type KeyStatistic,
+} from './cell-key.ts';
 export {
   type CellStatistics,
   cellStatisticsStatement,
@@ -22,6 +30,7 @@ export {
   type ExportDocument,
   NOT_AVAILABLE,
   presentNumber,
+  type ReleaseHistory,
   type WrittenCell,
   writtenRows,
 } from './document.ts';
@@ -33,10 +42,26 @@ export {
   type ExportTarget,
   exportQuery,
   formatOf,
-  type PreparedExport,
-  type PrepareExportOptions,
-  prepareExport,
+  prepareRelease,
+  type Release,
+  type ReleaseOptions,
+  recordRelease,
+  releaseTable,
+  renderRelease,
 } from './export.ts';
+export { familyOf, type JointTable, jointTable, type QueryInstance } from './family.ts';
+export { cellHistories, type HistoryCell, type HistoryOutcome, type LiveWave } from './history.ts';
 export { renderJson, STATUS_KEY } from './json.ts';
-export { buildExportTable, type ExportColumn, type ExportTable } from './table.ts';
-export { CONTACT_PLACEHOLDER, disclosureNotes, renderXlsx, TABLE_HEADER_ROW } from './xlsx.ts';
+export {
+  appendLedger,
+  LEDGER_PREFIX,
+  type LedgerCell,
+  type LedgerRecord,
+  LedgerRecordSchema,
+  ledgerPrefix,
+  readLedger,
+} from './ledger.ts';
+export { type DisclosureNote, disclosureNotes } from './notes.ts';
+export { type CellChange, cellChange, VersionRows } from './revision.ts';
+export { type BuildOptions, buildExportTable, type ExportColumn, type ExportTable, pooledValue } from './table.ts';
+export { CONTACT_PLACEHOLDER, renderXlsx, TABLE_HEADER_ROW } from './xlsx.ts';

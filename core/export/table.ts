@@ -7,10 +7,23 @@ import {
   type DisclosureTable,
   type LinearRelation,
   type PublishedValue,
+  subsetRelation,
   type TableCell,
 } from '../disclosure/index.ts';
-import type { CellValue, QueryResult, ResultColumn } from '../engine/query-engine.ts';
-import type { Column, Condition, SavedQuery } from '../queries/index.ts';
+import type { CellValue, ParamValue, QueryResult, ResultColumn } from '../engine/query-engine.ts';
+import type { Column, SavedQuery } from '../queries/index.ts';
+import {
+  baseConditions,
+  type CellIdentity,
+  columnIdentity,
+  cumulativeIdentity,
+  denominatorConditions,
+  groupCondition,
+  identityKey,
+  type KeyCondition,
+  numeratorConditions,
+  sameConditions,
+} from './cell-key.ts';
 import { type CellStatistics, exactMedian, groupKey, poolStatistics } from './cell-stats.ts';
 
 /** One column of an export, as the writers and the data package describe it. */
@@ -24,14 +37,24 @@ export interface ExportColumn {
   readonly role: Column['disclosure']['role'];
 }
 
-/** A saved query's result turned into a table to protect, with the layout the writers need. */
+/** A saved query's result (or its microdata statistics) turned into a table to protect. */
 export interface ExportTable {
+  readonly query: SavedQuery;
+  /** The typed parameters of this instance of the query. */
+  readonly params: Readonly<Record<string, ParamValue>>;
   readonly columns: readonly ExportColumn[];
-  /** Rows of the result, then the Total row when there is one. */
+  /** Body rows; the Total row follows them (index `totalRow`). */
+  readonly bodyRows: number;
+  readonly totalRow: number;
+  /** Body rows, then the Total row. */
   readonly rowCount: number;
-  /** Index of the Total row, when the table has one. */
-  readonly totalRow?: number;
+  /** How each row is named in messages and the ledger: its group values, or "Total". */
+  readonly rowLabels: readonly string[];
   readonly table: DisclosureTable;
+  /** The identity (cell-key.ts) of every statistic cell, by ref. */
+  readonly identity: ReadonlyMap<string, string>;
+  /** The waves every statistic cell draws on, by ref. */
+  readonly waves: ReadonlyMap<string, readonly number[]>;
   /** Columns left out because they may never be published (minimums, maximums). */
   readonly dropped: readonly string[];
 }
@@ -59,29 +82,44 @@ function kindOf(role: Column['disclosure']['role']): CellKind {
   }
 }
 
-function sameConditions(a: readonly Condition[], b: readonly Condition[]): boolean {
-  const key = (c: Condition) => JSON.stringify([c.field, c.op, 'value' in c ? c.value : null]);
-  const sa = a.map(key).sort();
-  const sb = b.map(key).sort();
-  return sa.length === sb.length && sa.every((k, i) => k === sb[i]);
-}
-
 function close(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
+function compareValues(a: CellValue, b: CellValue): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const sa = String(a);
+  const sb = String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+/** What to build the table from. */
+export interface BuildOptions {
+  /** The typed parameter values by name. */
+  readonly params: Readonly<Record<string, ParamValue>>;
+  /** The query's own result (the table to be published); without it, rows come from the statistics. */
+  readonly result?: QueryResult;
+  /** The waves the query's rows draw on (for a query without a wave parameter: every wave in its result). */
+  readonly waves: readonly number[];
+}
+
 /**
- * Builds the table to protect from a saved query's result and the microdata statistics of its cells: cells
- * with their statistics, links (a share or median to its count; a share to a count column that publishes its
- * numerator) and the additive relations (body rows add up to the Total row for counts and sums; a cumulative
- * column adds its column up row by row). The published values are checked against the microdata: a count
- * that differs from its contributors means the metadata does not describe the SQL, and the export stops.
+ * Builds the table to protect from a saved query and the microdata statistics of its cells: every cell with its
+ * statistics and identity, a Total row computed from the pooled microdata, and every relation a reader knows —
+ * body rows add up to the Total for counts, totals and numerators of shares over a published count; a running
+ * total adds its column up row by row; a count with a condition is at most its row's count; the numerator of a
+ * share over a published count is that count times the share, and equals a published count of the same
+ * organisations; the shares of the answers to one question add up. A listed row has at least one organisation.
+ * The published values are checked against the microdata: a count that differs from its contributors means the
+ * metadata does not describe the SQL, and the export stops.
  */
 export function buildExportTable(
   query: SavedQuery,
-  result: QueryResult,
   stats: ReadonlyMap<string, Readonly<Record<string, CellStatistics>>>,
-  options: { total: boolean },
+  options: BuildOptions,
 ): ExportTable {
   const dropped = query.columns.filter((c) => EXTREME.test(c.name)).map((c) => c.name);
   const columns = query.columns.filter((c) => !dropped.includes(c.name));
@@ -89,14 +127,53 @@ export function buildExportTable(
   if (groupColumns.length === 0) {
     throw new DisclosureError(`export: saved query "${query.name}" has no group column; expected at least one`);
   }
-  const bodyRows = result.rows.length;
-  // Rows that are the margins of several group columns add up margin by margin, not to one Total row.
-  const withTotal = options.total && !query.margins;
-  const totalRow = withTotal ? bodyRows : undefined;
-  const rowCount = bodyRows + (withTotal ? 1 : 0);
+  const groupFields = groupColumns.map((c) => (c.disclosure.role === 'group' ? c.disclosure.field : c.name));
+  // The rows: the query's result, or every group of the statistics in the order of their values.
+  const groupRows: { values: CellValue[]; row?: Record<string, CellValue> }[] = options.result
+    ? options.result.rows.map((row) => ({ values: groupColumns.map((c) => row[c.name] ?? null), row }))
+    : [...stats.keys()]
+        .map((key) => ({ values: JSON.parse(key) as CellValue[] }))
+        .sort((a, b) => {
+          for (let i = 0; i < a.values.length; i++) {
+            const d = compareValues(a.values[i]!, b.values[i]!);
+            if (d !== 0) return d;
+          }
+          return 0;
+        });
+  const bodyRows = groupRows.length;
+  // Rows that are the margins of several group columns (a null group value stands for all its values) add up
+  // margin by margin, to nothing published: such a table has no Total row.
+  const hasTotal = !query.margins;
+  const totalRow = bodyRows;
+  const rowCount = hasTotal ? bodyRows + 1 : bodyRows;
+  const base = baseConditions(query, options.params);
+  const own = (values: readonly CellValue[]) =>
+    values.flatMap((v, i) => (query.margins && v === null ? [] : [[groupFields[i]!, v] as const]));
+  const rowConds: KeyCondition[][] = groupRows.map((g) => [
+    ...base,
+    ...own(g.values).map(([field, v]) => groupCondition(field, v)),
+  ]);
+  rowConds.push(base);
+  const rowLabels = [
+    ...groupRows.map((g) =>
+      own(g.values)
+        .map(([, v]) => String(v))
+        .join(', '),
+    ),
+    'Total',
+  ];
+  const waveOf = (row: number): number[] => {
+    const waveGroup = groupFields.indexOf('wave');
+    if (waveGroup >= 0 && row < bodyRows) return [groupRows[row]!.values[waveGroup] as number];
+    return [...options.waves];
+  };
+
   const cells: TableCell[] = [];
   const relations: LinearRelation[] = [];
+  const identity = new Map<string, string>();
+  const waves = new Map<string, readonly number[]>();
   const ref = (row: number, column: string) => cellRef(row, column);
+  const label = (row: number, column: string) => `${query.name}, ${rowLabels[row]}, ${column}`;
   const mismatch = (row: number, column: string, published: CellValue, micro: unknown): never => {
     throw new DisclosureError(
       `export: cell statistics disagree with saved query "${query.name}" at row ${row + 1}, column "${column}": ` +
@@ -105,120 +182,183 @@ export function buildExportTable(
       [ref(row, column)],
     );
   };
-
-  const rowStats: (Readonly<Record<string, CellStatistics>> | undefined)[] = result.rows.map((row) =>
-    stats.get(groupKey(groupColumns.map((c) => row[c.name] ?? null))),
+  const rowStats: (Readonly<Record<string, CellStatistics>> | undefined)[] = groupRows.map((g) =>
+    stats.get(groupKey(g.values)),
   );
+  const statsOf = (row: number, column: string): CellStatistics =>
+    row === totalRow
+      ? poolStatistics(rowStats.map((s) => s?.[column]))
+      : (rowStats[row]?.[column] ?? { contributors: 0, values: [], numerator: 0 });
+  const identityOf = (row: number, column: Column): CellIdentity | undefined => columnIdentity(column, rowConds[row]!);
+
+  // The count column of a row whose organisations are exactly the row's (no condition of its own).
+  const population = columns.find((c) => c.disclosure.role === 'count' && (c.disclosure.where ?? []).length === 0);
+  const counts = columns.filter((c) => c.disclosure.role === 'count');
 
   for (const column of columns) {
     const d = column.disclosure;
-    // A running total is a statistic of the same kind as the column it accumulates.
-    const accumulated = d.role === 'cumulative' ? columns.find((c) => c.name === d.of)?.disclosure.role : undefined;
-    if (d.role === 'cumulative' && accumulated !== 'count' && accumulated !== 'sum') {
+    const accumulated = d.role === 'cumulative' ? columns.find((c) => c.name === d.of) : undefined;
+    if (d.role === 'cumulative' && accumulated?.disclosure.role !== 'count' && accumulated?.disclosure.role !== 'sum') {
       throw new DisclosureError(
-        `export: cumulative column "${column.name}" of saved query "${query.name}" accumulates "${d.of}", expected a count or sum column`,
+        `export: cumulative column "${column.name}" of saved query "${query.name}" accumulates "${d.role === 'cumulative' ? d.of : ''}", expected a count or sum column`,
       );
     }
-    const role = accumulated ?? d.role;
+    const role = accumulated?.disclosure.role ?? d.role;
     // A share estimate publishes about its numerator as a share does: the share rules apply to it.
-    const kind = d.role === 'estimate' && d.statistic === 'share' ? 'share' : kindOf(role);
+    const shareEstimate = d.role === 'estimate' && d.statistic === 'share';
+    const kind = shareEstimate ? 'share' : kindOf(role);
     const links: string[] = [];
     if (d.role === 'share' || d.role === 'median' || d.role === 'estimate') links.push(d.countColumn);
-    if (d.role === 'share') {
-      // A count column that counts exactly the share's numerator: hiding it must hide the share (share × count).
-      const numerator = [...(d.where ?? []), ...(d.numerator ?? [])];
-      for (const other of columns) {
-        const od = other.disclosure;
-        if (od.role === 'count' && numerator.length > 0 && sameConditions(od.where ?? [], numerator)) {
-          links.push(other.name);
-        }
-      }
-    }
     let running: CellStatistics | undefined;
-    for (let r = 0; r < bodyRows; r++) {
-      const row = result.rows[r]!;
-      const published = row[column.name] ?? null;
-      const base = { ref: ref(r, column.name), row: r, column: column.name, kind };
+    for (let r = 0; r < rowCount; r++) {
+      const at = ref(r, column.name);
+      const source = r < bodyRows ? groupRows[r]!.row : undefined;
+      const published = source ? (source[column.name] ?? null) : undefined;
+      const cellBase = { ref: at, row: r, column: column.name, kind, label: label(r, column.name) };
       if (d.role === 'group') {
-        cells.push({ ...base, value: withTotal ? label(published) : published, contributors: 0 });
+        const value = r < bodyRows ? (groupRows[r]!.values[groupColumns.indexOf(column)] ?? null) : null;
+        cells.push({
+          ...cellBase,
+          value: r === totalRow ? (column === groupColumns[0] ? 'Total' : null) : value,
+          contributors: 0,
+        });
         continue;
       }
-      let s: CellStatistics;
       if (d.role === 'cumulative') {
+        if (r === totalRow) {
+          // A running total has no total of its own: not applicable.
+          cells.push({ ...cellBase, kind: 'text', value: null, contributors: 0 });
+          continue;
+        }
         running = poolStatistics([running, rowStats[r]?.[d.of]]);
-        s = running;
+        const s = running;
+        const value = pooledValue(role, s);
+        if (published !== undefined) check(role, published, s, (micro) => mismatch(r, column.name, published, micro));
+        cells.push(statCell(cellBase, role, published ?? value, s, []));
+        const groupValue = groupRows[r]!.values[0] ?? null;
+        const id = cumulativeIdentity(accumulated!, base, groupFields[0]!, groupValue);
+        if (id) identity.set(at, identityKey(id));
+        waves.set(at, waveOf(r));
         relations.push({
           terms: [
-            { ref: ref(r, column.name), coef: 1 },
+            { ref: at, coef: 1 },
             ...(r > 0 ? [{ ref: ref(r - 1, column.name), coef: -1 }] : []),
             { ref: ref(r, d.of), coef: -1 },
           ],
         });
-        check(role, published, s, (micro) => mismatch(r, column.name, published, micro));
-      } else {
-        s = rowStats[r]?.[column.name] ?? { contributors: 0, values: [], numerator: 0 };
-        // A weighted estimate cannot be recomputed from unweighted microdata; its contributors can.
-        if (d.role !== 'estimate') check(d.role, published, s, (micro) => mismatch(r, column.name, published, micro));
+        continue;
       }
-      cells.push(
-        statCell(
-          base,
-          kind === 'share' ? 'share' : role,
-          published as PublishedValue,
-          s,
-          links.map((l) => ref(r, l)),
-        ),
+      if (d.role === 'estimate' && r === totalRow) {
+        // The Total row does not estimate again: not applicable.
+        cells.push({ ...cellBase, kind: 'text', value: null, contributors: 0 });
+        continue;
+      }
+      const s = statsOf(r, column.name);
+      const value = pooledValue(d.role, s);
+      // A weighted estimate cannot be recomputed from unweighted microdata; its contributors are.
+      if (published !== undefined && d.role !== 'estimate') {
+        check(d.role, published, s, (micro) => mismatch(r, column.name, published, micro));
+      }
+      const cell = statCell(
+        cellBase,
+        shareEstimate ? 'share' : d.role,
+        published ?? value,
+        s,
+        links.map((l) => ref(r, l)),
       );
-    }
-    if (totalRow === undefined) continue;
-    const base = { ref: ref(totalRow, column.name), row: totalRow, column: column.name, kind };
-    if (d.role === 'group') {
-      cells.push({ ...base, value: column === groupColumns[0] ? 'Total' : null, contributors: 0 });
-      continue;
-    }
-    if (d.role === 'cumulative' || d.role === 'estimate') {
-      // A running total has no total of its own, and the Total row does not re-estimate: not applicable.
-      cells.push({ ...base, kind: 'text', value: null, contributors: 0 });
-      continue;
-    }
-    const pooled = poolStatistics(rowStats.map((s) => s?.[column.name]));
-    cells.push(
-      statCell(
-        base,
-        d.role,
-        pooledValue(d.role, pooled),
-        pooled,
-        links.map((l) => ref(totalRow, l)),
-      ),
-    );
-    if (d.role === 'count' || d.role === 'sum') {
-      relations.push(
-        additiveRelation(
-          Array.from({ length: bodyRows }, (_, r) => ref(r, column.name)),
-          ref(totalRow, column.name),
-        ),
-      );
+      const extra: { lower?: number; denominator?: string } = {};
+      if (column === population && r < bodyRows) extra.lower = 1;
+      if (d.role === 'share') {
+        // A share over exactly the organisations of a published count: a reader knows its numerator.
+        const den = denominatorConditions(column, rowConds[r]!);
+        const denominator = counts.find((c) => sameConditions(identityOf(r, c)!.conds, den));
+        if (denominator) extra.denominator = ref(r, denominator.name);
+      }
+      cells.push({ ...cell, ...extra });
+      const id = identityOf(r, column);
+      if (id) identity.set(at, identityKey(id));
+      waves.set(at, waveOf(r));
     }
   }
 
-  relations.push(...shareRelations(columns, cells, bodyRows, totalRow));
+  const byRef = new Map(cells.map((c) => [c.ref, c]));
+  const inProgram = (at: string) => {
+    const c = byRef.get(at);
+    return c !== undefined && (c.kind === 'count' || c.kind === 'sum' || (c.kind === 'share' && !!c.denominator));
+  };
+  for (const column of columns) {
+    const d = column.disclosure;
+    if (d.role === 'count' || d.role === 'sum' || d.role === 'share') {
+      // Body rows add up to the Total (for a share: its numerator, when a reader knows it in every row).
+      const members = Array.from({ length: bodyRows }, (_, r) => ref(r, column.name));
+      const total = ref(totalRow, column.name);
+      if (hasTotal && [...members, total].every(inProgram)) relations.push(additiveRelation(members, total));
+    }
+    if (d.role === 'count' && column !== population && population) {
+      for (let r = 0; r < rowCount; r++) relations.push(subsetRelation(ref(r, column.name), ref(r, population.name)));
+    }
+    if (d.role === 'share') {
+      for (let r = 0; r < rowCount; r++) {
+        const at = ref(r, column.name);
+        if (!inProgram(at)) continue;
+        // A share whose numerator is a published count: numerator − count = 0.
+        const numerator = numeratorConditions(column, rowConds[r]!);
+        const same = numerator && counts.find((c) => sameConditions(identityOf(r, c)!.conds, numerator));
+        if (same) {
+          relations.push({
+            terms: [
+              { ref: at, coef: 1 },
+              { ref: ref(r, same.name), coef: -1 },
+            ],
+          });
+        }
+      }
+    }
+  }
+  // The answers to one question: the numerators of its shares add up to the count of those who answered (with
+  // the true constant: a reader who knows the answers are exhaustive knows it is 0).
+  const questions = new Map<string, Column[]>();
+  for (const column of columns) {
+    const d = column.disclosure;
+    if (d.role !== 'share' || typeof d.of !== 'string') continue;
+    const key = JSON.stringify([d.of, d.where ?? []]);
+    questions.set(key, [...(questions.get(key) ?? []), column]);
+  }
+  for (const shares of questions.values()) {
+    if (shares.length < 2) continue;
+    for (let r = 0; r < rowCount; r++) {
+      const refs = shares.map((c) => ref(r, c.name));
+      if (!refs.every(inProgram)) continue;
+      const denominator = byRef.get(refs[0]!)!.denominator!;
+      if (!refs.every((at) => byRef.get(at)!.denominator === denominator)) continue;
+      relations.push({ terms: [...refs.map((at) => ({ ref: at, coef: 1 })), { ref: denominator, coef: -1 }] });
+    }
+  }
 
   const exportColumns: ExportColumn[] = columns.map((c) => ({
     name: c.name,
-    type: c.disclosure.role === 'group' && withTotal ? 'string' : c.type,
+    type: c.type,
     description: c.description,
     ...(c.format ? { format: c.format } : {}),
     role: c.disclosure.role,
   }));
-  return { columns: exportColumns, rowCount, totalRow, table: { cells, relations }, dropped };
-}
-
-function label(value: CellValue): string | null {
-  return value === null ? null : String(value);
+  return {
+    query,
+    params: options.params,
+    columns: exportColumns,
+    bodyRows,
+    totalRow,
+    rowCount,
+    rowLabels,
+    table: { cells, relations },
+    identity,
+    waves,
+    dropped,
+  };
 }
 
 function statCell(
-  base: Pick<TableCell, 'ref' | 'row' | 'column' | 'kind'>,
+  base: Pick<TableCell, 'ref' | 'row' | 'column' | 'kind' | 'label'>,
   role: Column['disclosure']['role'],
   value: PublishedValue,
   s: CellStatistics,
@@ -234,8 +374,8 @@ function statCell(
   return cell;
 }
 
-/** The Total row's value, computed over the pooled microdata. */
-function pooledValue(role: Column['disclosure']['role'], s: CellStatistics): PublishedValue {
+/** A cell's value computed over its microdata. */
+export function pooledValue(role: Column['disclosure']['role'], s: CellStatistics): PublishedValue {
   switch (role) {
     case 'count':
       return s.contributors;
@@ -268,52 +408,4 @@ function check(
     return;
   }
   if (role === 'count' ? published !== expected : !close(published, expected)) fail(expected);
-}
-
-/**
- * The relations that shares carry without saying so, so that the audit sees them (a reader can use them):
- * - down a column with a Total row: Σ (denominator × share) over the rows = the Total's denominator × share,
- *   since numerators add up (denominators are the cells' contributors, taken as known: the safe assumption);
- * - across a row: shares of different answers to one question over the same organisations add up to 1
- *   (conservatively assumed whenever two or more such shares are published side by side).
- */
-function shareRelations(
-  columns: readonly Column[],
-  cells: readonly TableCell[],
-  bodyRows: number,
-  totalRow: number | undefined,
-): LinearRelation[] {
-  const byRef = new Map(cells.map((c) => [c.ref, c]));
-  const relations: LinearRelation[] = [];
-  const shares = columns.filter((c) => c.disclosure.role === 'share');
-  if (totalRow !== undefined) {
-    for (const column of shares) {
-      const total = byRef.get(cellRef(totalRow, column.name));
-      if (!total || total.contributors === 0) continue;
-      const terms = Array.from({ length: bodyRows }, (_, r) => byRef.get(cellRef(r, column.name)))
-        .filter((c): c is TableCell => c !== undefined && c.contributors > 0)
-        .map((c) => ({ ref: c.ref, coef: c.contributors }));
-      if (terms.length > 0) relations.push({ terms: [...terms, { ref: total.ref, coef: -total.contributors }] });
-    }
-  }
-  const questions = new Map<string, string[]>();
-  for (const column of shares) {
-    const d = column.disclosure;
-    if (d.role !== 'share' || typeof d.of !== 'string' || d.numerator?.length !== 1) continue;
-    if (d.numerator[0]?.field !== d.of) continue;
-    const key = JSON.stringify([d.of, d.where ?? []]);
-    questions.set(key, [...(questions.get(key) ?? []), column.name]);
-  }
-  const rows = totalRow === undefined ? bodyRows : bodyRows + 1;
-  for (const names of questions.values()) {
-    if (names.length < 2) continue;
-    for (let r = 0; r < rows; r++) {
-      const terms = names
-        .map((n) => byRef.get(cellRef(r, n)))
-        .filter((c): c is TableCell => c !== undefined && c.contributors > 0)
-        .map((c) => ({ ref: c.ref, coef: 1 }));
-      if (terms.length >= 2) relations.push({ terms });
-    }
-  }
-  return relations;
 }

@@ -4,6 +4,7 @@ import { type ColumnLabel, columnLabels, valueLabel } from '../labels/index.ts';
 import type { SavedQuery } from '../queries/index.ts';
 import { cellText, neutraliseText } from './csv.ts';
 import { CONFIDENTIAL, type ExportDocument, NOT_AVAILABLE, type WrittenCell } from './document.ts';
+import { disclosureNotes } from './notes.ts';
 import type { ExportColumn } from './table.ts';
 
 const findSurvey = (id: string) => SURVEYS.find((survey) => survey.id === id);
@@ -18,42 +19,6 @@ function parametersText(doc: ExportDocument): string {
   return Object.entries(doc.parameters)
     .map(([k, v]) => `${k}=${v}`)
     .join('; ');
-}
-
-/** The notes a reader needs: each rule, its setting and how many cells it suppressed. */
-export function disclosureNotes(doc: ExportDocument): { text: string; setting: string; cells: number | string }[] {
-  return [
-    {
-      text: `Threshold rule: a count from fewer than ${doc.rules.threshold} organisations, and every total, share or median computed from fewer, is suppressed.`,
-      setting: `${doc.rules.threshold} organisations`,
-      cells: doc.counts.threshold,
-    },
-    {
-      text: `Dominance (p% rule): a total is suppressed where it minus its two largest contributions is less than ${doc.rules.p}% of the largest contribution.`,
-      setting: `p = ${doc.rules.p}`,
-      cells: doc.counts.dominance,
-    },
-    {
-      text: 'A share or median whose count is suppressed is suppressed too.',
-      setting: 'always',
-      cells: doc.counts.linked,
-    },
-    {
-      text: 'Secondary suppression: further cells are suppressed so that no suppressed cell can be worked out from the published cells and the totals; checked with exact linear algebra before the table was written.',
-      setting: doc.total ? 'totals present' : 'no total row',
-      cells: doc.counts.secondary,
-    },
-    {
-      text: `Minimums and maximums are never published.${doc.dropped.length > 0 ? ` Columns left out: ${doc.dropped.join(', ')}.` : ''}`,
-      setting: 'always',
-      cells: doc.dropped.length > 0 ? `${doc.dropped.length} column(s)` : 0,
-    },
-    {
-      text: `Shorthand: ${CONFIDENTIAL} confidential (suppressed to protect organisations); ${NOT_AVAILABLE} not available (no organisation answered, or not applicable).`,
-      setting: '',
-      cells: '',
-    },
-  ];
 }
 
 /** One column of the Table sheet: its heading, how a written cell becomes a value, and its number format. */

@@ -1,12 +1,20 @@
 // A statistical bulletin of one wave, as an HTML page: headline figures, then one section per saved query with a
 // chart in plain words and its table. Every number on the page comes from a table that went through the export's
-// own disclosure control (prepareExport): suppressed cells read [c] and their bars are left out.
+// own disclosure control (prepareRelease, recorded in the release ledger when published): suppressed cells read
+// [c] and their bars are left out.
 import { getSurvey, type SurveyDefinition, UnknownSurveyError } from '../../schemas/index.ts';
-import type { SuppressionCounts } from '../disclosure/index.ts';
+import type { DisclosureSettings } from '../disclosure/index.ts';
 import type { QueryEngine } from '../engine/query-engine.ts';
-import { disclosureNotes, type ExportDocument, prepareExport, type WrittenCell } from '../export/index.ts';
+import {
+  disclosureNotes,
+  type ExportDocument,
+  prepareRelease,
+  releaseTable,
+  type WrittenCell,
+} from '../export/index.ts';
 import { type ColumnLabel, columnLabels, formatValue, valueLabel } from '../labels/index.ts';
 import { getSavedQuery, type KnownWave, QUERIES_DIR, QueryError } from '../queries/index.ts';
+import type { Storage } from '../storage/storage.ts';
 import { BULLETIN_SECTIONS, type BulletinSectionSpec, type SectionContext } from './bulletin-sections.ts';
 import { type BarChart, type ChartDatum, chartFigure } from './charts.ts';
 import { type Html, type HtmlValue, html } from './html.ts';
@@ -35,12 +43,21 @@ export interface Bulletin {
 /** What to build a bulletin of, and the disclosure rules' settings (those of `survey export`). */
 export interface BulletinOptions {
   readonly engine: QueryEngine;
+  /** The lake: the waves' versions, and the release ledger every published table is recorded in. */
+  readonly lake: Storage;
   readonly survey: string;
   readonly wave: number;
-  /** @default 5 */
+  /** The deployment's settings. @default threshold 5, p 10 */
+  readonly deployment?: DisclosureSettings;
+  /** A stricter threshold than the deployment's, if asked for (never a laxer one). */
   readonly threshold?: number;
-  /** @default 10 */
+  /** A stricter p than the deployment's, if asked for (never a laxer one). */
   readonly p?: number;
+  /**
+   * Where the bulletin is published: each of its tables is recorded in the release ledger as released there.
+   * Without it nothing is recorded (a preview that is not published).
+   */
+  readonly file?: string;
   /** @default now */
   readonly now?: Date;
   /** Waves in the lake; default: the engine's own list when it has one. */
@@ -85,23 +102,28 @@ export async function buildBulletin(options: BulletinOptions): Promise<Bulletin>
   };
   const queriesDir = options.queriesDir ?? QUERIES_DIR;
   const sections: BulletinSection[] = [];
-  let rules = { threshold: options.threshold ?? 5, p: options.p ?? 10 };
+  let rules = { threshold: options.deployment?.threshold ?? 5, p: options.deployment?.p ?? 10 };
   for (const spec of options.sections ?? BULLETIN_SECTIONS) {
     const params = spec.params(context);
     if (!params) continue;
-    const prepared = await prepareExport({
+    const release = {
       engine: options.engine,
+      lake: options.lake,
       name: spec.query,
       params,
-      format: 'json',
-      fileName: `${spec.query}.json`,
-      threshold: options.threshold,
-      p: options.p,
+      ...(options.deployment ? { deployment: options.deployment } : {}),
+      request: {
+        ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
+        ...(options.p !== undefined ? { p: options.p } : {}),
+      },
       total: spec.total ?? true,
       now,
       ...(waves ? { waves } : {}),
       queriesDir,
-    });
+    };
+    const prepared = options.file
+      ? await releaseTable({ ...release, file: `${options.file}#${spec.query}` })
+      : await prepareRelease(release);
     const query = getSavedQuery(spec.query, queriesDir);
     const labels = columnLabels(query.columns, survey);
     const columns = prepared.document.columns.map((c) => labels.find((l) => l.name === c.name)!);
@@ -308,10 +330,20 @@ function exportCommand(doc: ExportDocument): string {
   return `npx --no-install survey export ${doc.query.name}${params} --out ${doc.query.name}.xlsx${rules}`;
 }
 
-function suppressedNote(counts: SuppressionCounts): string {
-  const total = counts.threshold + counts.dominance + counts.linked + counts.secondary;
+function suppressedNote(counts: ExportDocument['counts']): string {
+  const total =
+    counts.threshold +
+    counts.dominance +
+    (counts.revision ?? 0) +
+    counts.linked +
+    counts.secondary +
+    (counts.release ?? 0);
   if (total === 0) return 'No cell of this table needed to be suppressed.';
-  return `${total} cell${total > 1 ? 's' : ''} suppressed: ${counts.threshold} by the threshold rule, ${counts.dominance} by dominance, ${counts.linked} linked, ${counts.secondary} secondary.`;
+  const more = [
+    (counts.revision ?? 0) > 0 ? `, ${counts.revision} revised since an earlier release` : '',
+    (counts.release ?? 0) > 0 ? `, ${counts.release} as in an earlier release` : '',
+  ].join('');
+  return `${total} cell${total > 1 ? 's' : ''} suppressed: ${counts.threshold} by the threshold rule, ${counts.dominance} by dominance, ${counts.linked} linked, ${counts.secondary} secondary${more}.`;
 }
 
 /**

@@ -25,22 +25,26 @@ export interface BulletinResponse {
  */
 export async function bulletinToLake(deps: LakeExportDeps, request: BulletinRequest): Promise<BulletinResponse> {
   const { survey, wave } = request.bulletin;
+  const key = `exports/bulletin/${deps.now.toISOString().replace(/[-:.]/g, '')}/bulletin-${survey}-${wave}.html`;
+  // A bulletin is a release: its tables are recorded in the ledger (before the page is written) as published in it.
   const bulletin = await buildBulletin({
     engine: deps.engine,
+    lake: deps.lake,
     survey,
     wave,
+    deployment: deps.disclosure,
     threshold: request.threshold,
     p: request.p,
+    file: key,
     now: deps.now,
     waves: await listWavePointers(deps.lake),
     queriesDir: deps.queriesDir,
   });
   const page = Buffer.from(await renderBulletinPage(bulletin));
-  const key = `exports/bulletin/${deps.now.toISOString().replace(/[-:.]/g, '')}/bulletin-${survey}-${wave}.html`;
   await deps.lake.put(key, page, { contentType: 'text/html; charset=utf-8' });
-  const counts: SuppressionCounts = { threshold: 0, dominance: 0, linked: 0, secondary: 0 };
+  const counts: SuppressionCounts = { threshold: 0, dominance: 0, revision: 0, linked: 0, secondary: 0, release: 0 };
   for (const { document } of bulletin.sections) {
-    for (const rule of Object.keys(counts) as (keyof SuppressionCounts)[]) counts[rule] += document.counts[rule];
+    for (const rule of Object.keys(counts) as (keyof SuppressionCounts)[]) counts[rule] += document.counts[rule] ?? 0;
   }
   return {
     bulletin: { survey, wave },

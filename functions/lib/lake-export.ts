@@ -1,4 +1,4 @@
-import type { SuppressionCounts } from '../../core/disclosure/index.ts';
+import type { DisclosureSettings, SuppressionCounts } from '../../core/disclosure/index.ts';
 import type { QueryEngine } from '../../core/engine/query-engine.ts';
 import { exportQuery } from '../../core/export/index.ts';
 import { listWavePointers } from '../../core/lake.ts';
@@ -13,6 +13,8 @@ export interface LakeExportDeps {
   readonly presign: (key: string, options?: { inline?: boolean }) => Promise<{ url: string; expiresAt: string }>;
   readonly queriesDir: string;
   readonly now: Date;
+  /** The deployment's disclosure settings (a request may only make them stricter). */
+  readonly disclosure: DisclosureSettings;
 }
 
 /** What an export did: where it went, a download link, and what disclosure control suppressed. */
@@ -26,12 +28,15 @@ export interface ExportResponse {
   readonly rows: number;
   readonly bytes: number;
   readonly counts: SuppressionCounts;
-  readonly rules: { readonly threshold: number; readonly p: number };
+  readonly rules: DisclosureSettings;
+  /** The release ledger record written for this export. */
+  readonly ledgerKey: string;
 }
 
 /**
- * Exports a saved query to exports/<query>/<timestamp>/<query>.<format> with datapackage.json beside it, then
- * presigns its download. Waves are checked against the lake's pointers, as the local engine does.
+ * Exports a saved query to exports/<query>/<timestamp>/<query>.<format> with datapackage.json beside it, records
+ * it in the release ledger (exports/_ledger/), then presigns its download. Waves are checked against the lake's
+ * pointers, as the local engine does.
  */
 export async function exportToLake(deps: LakeExportDeps, request: ExportRequest): Promise<ExportResponse> {
   const { name, format } = request;
@@ -42,16 +47,20 @@ export async function exportToLake(deps: LakeExportDeps, request: ExportRequest)
     engine: deps.engine,
     name,
     params: rawParams(request.params),
+    lake: deps.lake,
     out: { storage: deps.lake, key },
     format,
-    threshold: request.threshold,
-    p: request.p,
+    deployment: deps.disclosure,
+    request: {
+      ...(request.threshold !== undefined ? { threshold: request.threshold } : {}),
+      ...(request.p !== undefined ? { p: request.p } : {}),
+    },
     total: request.total,
     now: deps.now,
     waves: await listWavePointers(deps.lake),
     queriesDir: deps.queriesDir,
   });
-  const { rows, bytes, counts, rules } = summary;
+  const { rows, bytes, counts, rules, ledger } = summary;
   return {
     name,
     format,
@@ -62,5 +71,6 @@ export async function exportToLake(deps: LakeExportDeps, request: ExportRequest)
     bytes,
     counts,
     rules,
+    ledgerKey: ledger,
   };
 }

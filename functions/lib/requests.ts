@@ -19,26 +19,38 @@ export const QueryRequestSchema = z.strictObject({
 /** A saved query's request. */
 export type QueryRequest = z.infer<typeof QueryRequestSchema>;
 
-/** An export request: a saved query, the file format and the disclosure rules' settings (defaults: the core's). */
+/**
+ * An export request: a saved query, the file format, and settings of the disclosure rules that may only make
+ * the deployment's stricter (checked against it by the core). The hard floors hold here already: a threshold
+ * below 3 organisations or p = 0 is refused before anything runs.
+ */
 export const ExportRequestSchema = QueryRequestSchema.extend({
   // Listed here rather than imported: the query bundle must not pull in the export writers (exceljs).
   format: z.enum(['csv', 'xlsx', 'json'] as const satisfies readonly ExportFormat[]),
-  threshold: z.number().int().min(1).max(1000).optional(),
-  p: z.number().min(0).max(100).optional(),
+  threshold: z.number().int().min(3, 'expected a whole number of at least 3 (the floor)').max(1000).optional(),
+  p: z.number().gt(0, 'expected a number above 0 (the floor)').max(100).optional(),
   total: z.boolean().optional(),
 });
+
+/** The disclosure settings a request may carry, with the hard floors (a bulletin's as an export's). */
+const RequestSettingsShape = {
+  threshold: ExportRequestSchema.shape.threshold,
+  p: ExportRequestSchema.shape.p,
+};
 
 /** An export request. */
 export type ExportRequest = z.infer<typeof ExportRequestSchema>;
 
-/** A bulletin request: one wave of one survey as an HTML page, with the disclosure rules' settings. */
+/**
+ * A bulletin request: one wave of one survey as an HTML page, with settings of the disclosure rules that may only
+ * make the deployment's stricter.
+ */
 export const BulletinRequestSchema = z.strictObject({
   bulletin: z.strictObject({
     survey: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a survey id such as "uk-se"'),
     wave: z.number().int().min(1000).max(9999),
   }),
-  threshold: z.number().int().min(1).max(1000).optional(),
-  p: z.number().min(0).max(100).optional(),
+  ...RequestSettingsShape,
 });
 
 /** A bulletin request. */

@@ -54,10 +54,16 @@ export class ServiceFunctions extends Construct {
       description: 'Exports a saved query with disclosure control to exports/ and presigns its download',
       timeout: Duration.minutes(3),
       memorySize: 1024,
+      // The HiGHS solver of disclosure control loads its WebAssembly (highs.wasm) from its own package folder.
+      nativeModules: ['highs'],
     });
     props.workgroup.grantQuery(this.export);
     props.lake.grantReadWriteExports(this.export);
     waitForAthena(this.export);
+    // The deployment's disclosure settings (context disclosureThreshold, disclosureP); requests may only make them
+    // stricter, and the handler refuses a threshold under 3 or p = 0.
+    this.export.addEnvironment('DISCLOSURE_THRESHOLD', String(this.node.tryGetContext('disclosureThreshold') ?? 5));
+    this.export.addEnvironment('DISCLOSURE_P', String(this.node.tryGetContext('disclosureP') ?? 10));
 
     this.uploadUrl = new SurveyFunction(this, 'UploadUrlFunction', {
       entry: 'functions/upload-url.ts',

@@ -477,6 +477,8 @@ describe('the functions', () => {
         'ATHENA_WAIT_SECONDS',
         'ATHENA_WORKGROUP',
         'CURATED_BUCKET',
+        'DISCLOSURE_P',
+        'DISCLOSURE_THRESHOLD',
         'EXPORTS_BUCKET',
         'GLUE_DATABASE',
         'GLUE_TABLE',
@@ -491,6 +493,8 @@ describe('the functions', () => {
     expect(vars.ATHENA_WORKGROUP).toBe(built.stack.workgroup.workGroupName);
     expect(vars.GLUE_DATABASE).toBe('survey_lake_dev');
     expect(vars.POWERTOOLS_SERVICE_NAME).toBe('export');
+    // The deployment's disclosure settings, by default threshold 5 and p = 10.
+    expect([vars.DISCLOSURE_THRESHOLD, vars.DISCLOSURE_P]).toEqual(['5', '10']);
     const upload = environment(built.stack.functions.uploadUrl);
     expect(upload.MAX_UPLOAD_BYTES).toBe(String(256 * 1024 ** 2));
     expect(upload.URL_EXPIRES_SECONDS).toBe('900');

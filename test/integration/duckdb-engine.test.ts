@@ -54,10 +54,14 @@ describe('DuckDbEngine on a lake', () => {
   });
   afterAll(() => engine.close());
 
-  it('lists the committed waves from their pointers', async () => {
+  it('lists the committed waves from their pointers, with the versions it reads', async () => {
+    const storage = new LocalStorage(root);
+    const versions = await Promise.all(
+      [2021, 2023].map(async (wave) => (await readWavePointer(storage, 'uk-se', wave))?.version),
+    );
     expect(await engine.listWaves()).toEqual([
-      { survey: 'uk-se', wave: 2021, rows: 1 },
-      { survey: 'uk-se', wave: 2023, rows: 2 },
+      { survey: 'uk-se', wave: 2021, rows: 1, version: versions[0] },
+      { survey: 'uk-se', wave: 2023, rows: 2, version: versions[1] },
     ]);
   });
 

@@ -36,16 +36,20 @@ afterAll(() => {
 const bySector = ['export', 'spinouts_by_sector', '--param', 'survey=uk-se', '--param', 'wave=2023'];
 
 describe('survey export', () => {
-  it('hides a count of 3, the smallest other count of its column, and the shares over them', () => {
+  it('hides a count of 3, the smallest other count of its column that can carry its protection, and the shares over them', () => {
     const file = join(out, 'spinouts.csv');
     const { code, out: stdout, err } = survey(...bySector, '--out', file, '--lake', lake);
     expect(err).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toContain('cells suppressed: threshold 2, dominance 0, linked 1, secondary 1');
+    expect(stdout).toContain(
+      'cells suppressed: threshold 2, dominance 0, revision 0, linked 0, secondary 2, earlier release 0',
+    );
     expect(stdout).toContain(file);
     expect(stdout).toContain(join(out, 'datapackage.json'));
-    // housing's 3 spin-outs (threshold) and its share (a numerator of 3); youth's 5, the smallest other
-    // count (secondary), and its share (linked); the formula-like sector name neutralised.
+    expect(stdout).toMatch(/ledger: {7}.*exports\/_ledger\/survey=uk-se\/.*-spinouts_by_sector-[0-9a-f]{8}\.json/);
+    // housing's 3 spin-outs (threshold) and its share (a numerator of 3); youth's 5, the smallest other count,
+    // which can fall by 2 so that housing's could be 5 (secondary), and its share, which would give it back
+    // (share × organisations = spin-outs); the formula-like sector name neutralised.
     expect(readFileSync(file, 'utf8')).toBe(
       [
         '\uFEFFsector,organisations,spinouts,spinout_share',
@@ -74,7 +78,9 @@ describe('survey export', () => {
       lake,
     );
     expect(code).toBe(0);
-    expect(stdout).toContain('cells suppressed: threshold 0, dominance 2, linked 0, secondary 0');
+    expect(stdout).toContain(
+      'cells suppressed: threshold 0, dominance 2, revision 0, linked 0, secondary 0, earlier release 0',
+    );
     const rows = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>[];
     const health = rows.find((r) => r.sector === 'health')!;
     expect(health.turnover_total).toBeNull();
@@ -83,14 +89,35 @@ describe('survey export', () => {
     expect(rows.find((r) => r.sector === 'youth')?.turnover_total).toBe(7000);
   });
 
-  it('publishes without a Total row when asked, and then nothing forces a second suppression', () => {
+  it('leaves the Total row out when asked, with the suppression pattern the table has with it', () => {
     const file = join(out, 'no-total.csv');
-    const { code, out: stdout } = survey(...bySector, '--out', file, '--lake', lake, '--no-total', '--threshold', '4');
+    const { code } = survey(...bySector, '--out', file, '--lake', lake, '--no-total');
     expect(code).toBe(0);
-    expect(stdout).toContain('threshold 2, dominance 0, linked 0, secondary 0');
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain('Total');
-    expect(text).toContain('youth,7,5,0.7143');
+    expect(text).toContain('youth,7,[c],[c]');
+    expect(text).toContain('housing,8,[c],[c]');
+    const described = JSON.parse(readFileSync(join(out, 'datapackage.json'), 'utf8')).resources.find(
+      (r: { name: string }) => r.name === 'no-total.csv',
+    );
+    expect(described.provenance.disclosureControl.settings).toMatchObject({ threshold: 5, p: 10, totalRow: false });
+  });
+
+  it('refuses a request that relaxes the deployment, and a deployment under the floors, in one line', () => {
+    const file = join(out, 'lax.csv');
+    const lax = survey(...bySector, '--out', file, '--lake', lake, '--threshold', '3');
+    expect(lax.code).toBe(2);
+    expect(lax.err.trim()).toBe(
+      "survey: disclosure: threshold 3 is laxer than the deployment's 5; a request may only make the rules stricter",
+    );
+    const run = spawnSync(process.execPath, ['bin/survey.js', ...bySector, '--out', file, '--lake', lake], {
+      encoding: 'utf8',
+      env: { ...process.env, SURVEY_DISCLOSURE_THRESHOLD: '2' },
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/threshold must be a whole number from 3 to 1000, got 2/);
+    expect(existsSync(file)).toBe(false);
   });
 
   it('refuses an unknown format in one line and writes nothing', () => {
@@ -113,7 +140,7 @@ describe('survey export', () => {
     expect(unknown.err).toMatch(/unknown saved query "no_such_query"/);
     const bad = survey(...bySector, '--out', join(out, 'x.csv'), '--threshold', 'two', '--lake', lake);
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/--threshold must be a whole number from 1 to 1000, got "two"/);
+    expect(bad.err).toMatch(/--threshold must be a whole number, got "two"/);
     const missing = survey(...bySector, '--lake', lake);
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/missing --out/);

@@ -167,17 +167,19 @@ describe('survey export on a fixture lake', () => {
 
   for (const threshold of [5, 10]) {
     it(`exports every saved query, and nothing reveals a cell below a threshold of ${threshold}`, async () => {
-      const engine = await DuckDbEngine.open(new LocalStorage(small));
+      const lake = new LocalStorage(small);
+      const engine = await DuckDbEngine.open(lake);
       let suppressed = 0;
       try {
         for (const query of unweighted()) {
           const file = join(out, `t${threshold}`, `${query.name}.csv`);
           const summary = await exportQuery({
             engine,
+            lake,
             name: query.name,
             params: paramsOf(query.parameters.map((p) => p.name)),
             out: file,
-            threshold,
+            deployment: { threshold, p: 10 },
           });
           suppressed += summary.counts.threshold + summary.counts.secondary + summary.counts.linked;
           const table = readCsv(file);
@@ -201,11 +203,13 @@ describe('survey export on a fixture lake', () => {
     writeFileSync(join(dir, 'spinouts_by_sector.meta.json'), JSON.stringify(meta));
     copyFileSync(join(QUERIES_DIR, 'spinouts_by_sector.sql'), join(dir, 'spinouts_by_sector.sql'));
     const folder = join(out, 'refused');
-    const engine = await DuckDbEngine.open(new LocalStorage(large));
+    const lake = new LocalStorage(large);
+    const engine = await DuckDbEngine.open(lake);
     try {
       await expect(
         exportQuery({
           engine,
+          lake,
           name: 'spinouts_by_sector',
           params: paramsOf(['survey', 'wave']),
           out: join(folder, 'spinouts.csv'),
@@ -220,13 +224,15 @@ describe('survey export on a fixture lake', () => {
   });
 
   it('writes every format of every query into one folder described by one valid data package', async () => {
-    const engine = await DuckDbEngine.open(new LocalStorage(large));
+    const lake = new LocalStorage(large);
+    const engine = await DuckDbEngine.open(lake);
     const folder = join(out, 'all');
     try {
       for (const query of unweighted()) {
         for (const format of ['csv', 'xlsx', 'json']) {
           await exportQuery({
             engine,
+            lake,
             name: query.name,
             params: paramsOf(query.parameters.map((p) => p.name)),
             out: join(folder, `${query.name}.${format}`),
@@ -274,6 +280,7 @@ describe('survey export on generated and ingested waves', () => {
   const ORG_KEY = 'export-test-key';
   let dir: string;
   let engine: DuckDbEngine;
+  let lake: LocalStorage;
   let records: StatsRecord[];
 
   beforeAll(async () => {
@@ -297,6 +304,7 @@ describe('survey export on generated and ingested waves', () => {
       });
     }
     engine = await DuckDbEngine.open(storage);
+    lake = storage;
     const fields: [string, 'string' | 'int' | 'double' | 'boolean'][] = [
       ['survey', 'string'],
       ['wave', 'int'],
@@ -337,6 +345,7 @@ describe('survey export on generated and ingested waves', () => {
         const file = join(dir, 'out', survey, `${query.name}.csv`);
         await exportQuery({
           engine,
+          lake,
           name: query.name,
           params: paramsOf(
             query.parameters.map((p) => p.name),

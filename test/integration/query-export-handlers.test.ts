@@ -5,7 +5,7 @@
 // their presigned URLs are fetched.
 import { execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -255,6 +255,7 @@ describe('the export handler', () => {
     const out = join(work, 'local-export', 'spinouts_by_sector.csv');
     const summary = await exportQuery({
       engine: duckdb,
+      lake: local,
       name: 'spinouts_by_sector',
       params: { survey: 'uk-se', wave: '2023' },
       out,
@@ -263,6 +264,16 @@ describe('the export handler', () => {
     await duckdb.close();
     expect(response.counts).toEqual(summary.counts);
     expect(response.rows).toBe(summary.rows);
+    // Recorded in the release ledger beside the exports.
+    expect(response.ledgerKey).toMatch(
+      /^exports\/_ledger\/survey=uk-se\/20260302T102030456Z-spinouts_by_sector-[0-9a-f]{8}\.json$/,
+    );
+    const record = JSON.parse((await lake.getText(response.ledgerKey))!);
+    expect(record).toMatchObject({
+      query: 'spinouts_by_sector',
+      survey: 'uk-se',
+      file: expect.stringContaining(response.key),
+    });
     expect(response.counts.threshold + response.counts.dominance).toBeGreaterThan(0);
 
     const download = await fetch(response.url);
@@ -317,6 +328,14 @@ describe('the export handler', () => {
     [
       { name: 'spinouts_by_sector', params: { survey: 'uk-se', wave: 2023 }, format: 'csv', threshold: 0 },
       /^export: threshold: .*; got "0"$/,
+    ],
+    [
+      { name: 'spinouts_by_sector', params: { survey: 'uk-se', wave: 2023 }, format: 'csv', p: 0 },
+      /^export: p: .*above 0.*; got "0"$/,
+    ],
+    [
+      { name: 'spinouts_by_sector', params: { survey: 'uk-se', wave: 2023 }, format: 'csv', threshold: 3 },
+      /^disclosure: threshold 3 is laxer than the deployment's 5; a request may only make the rules stricter$/,
     ],
     [
       { name: 'spinouts_by_sector', params: { survey: 'uk-se', wave: 2019 }, format: 'csv' },
@@ -375,6 +394,38 @@ describe('the modules as Lambda loads them', () => {
     );
     const bare = await bundle('functions/query.ts', false);
     expect(invokeBundle(bare, event)).toMatch(/^queries: cannot list the saved queries in \/.*ENOENT/);
+  }, 60_000);
+
+  it('load the HiGHS solver from the highs package copied beside the bundle, as the export function is deployed', async () => {
+    // The export function's own loader (core/disclosure/solver.ts), bundled as infra/ bundles it: `highs` left out of
+    // the bundle (nativeModules) and its package folder copied into the bundle's node_modules.
+    const dir = await mkdtemp(join(work, 'solver-bundle-'));
+    const entry = join(dir, 'entry.ts');
+    await writeFile(
+      entry,
+      `import { loadSolver, solverName } from ${JSON.stringify(join(process.cwd(), 'core/disclosure/index.ts'))};\n` +
+        'console.log(solverName(await loadSolver()));\n',
+    );
+    const outfile = join(dir, 'index.mjs');
+    await build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      external: ['highs'],
+      logLevel: 'error',
+    });
+    const run = () =>
+      execFileSync(process.execPath, [outfile], {
+        encoding: 'utf8',
+        cwd: tmpdir(),
+        env: { PATH: process.env.PATH },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }).trim();
+    expect(run).toThrow(/Cannot find package 'highs'/);
+    await cp('node_modules/highs', join(dir, 'node_modules', 'highs'), { recursive: true });
+    expect(run()).toMatch(/^HiGHS \d+\.\d+\.\d+$/);
   }, 60_000);
 
   it('import without their environment and name the missing key on the first call', async () => {

@@ -61,7 +61,14 @@ describe.each([
       );
       for (const query of ['sector_estimates', 'spinout_estimates', 'growth_estimates']) {
         const file = join(out, `${size}-${query}.csv`);
-        await exportQuery({ engine, name: query, params: { survey: 'uk-se', wave: '2023' }, out: file, threshold });
+        await exportQuery({
+          engine,
+          lake: lake.storage,
+          name: query,
+          params: { survey: 'uk-se', wave: '2023' },
+          out: file,
+          deployment: { threshold, p: 10 },
+        });
         const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
         const table = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true }).data;
         for (const row of table.filter((r) => Object.values(r)[0] !== 'Total')) {

@@ -196,6 +196,41 @@ describe('data package', () => {
     });
   });
 
+  it('records every setting, the Total row left out, and what the audit verified, in words', () => {
+    const doc: ExportDocument = {
+      ...document(),
+      rows: document().rows.slice(0, -1),
+      total: false,
+      rules: { threshold: 7, p: 15 },
+      deployment: { threshold: 5, p: 10 },
+      counts: { threshold: 1, dominance: 0, revision: 0, linked: 2, secondary: 1, release: 0 },
+      audit: {
+        solver: 'HiGHS 1.15.1',
+        cellsAudited: 4,
+        protectionLevels: 1,
+        programs: 9,
+        model: ['every count, total and numerator is at least 0, and counts and numerators are whole numbers'],
+      },
+      linkedTables: ['sector_profile (uk-se, 2023)', 'wave_summary (uk-se)'],
+    };
+    const resource = JSON.parse(mergeDataPackage(undefined, exportResource(doc, 's.csv', 'csv'), doc.createdAt))
+      .resources[0];
+    const control = resource.provenance.disclosureControl;
+    expect(control.settings).toEqual({ threshold: 7, p: 15, deploymentThreshold: 5, deploymentP: 10, totalRow: false });
+    expect(control.audit).toMatchObject({ solver: 'HiGHS 1.15.1', protectionLevelsMet: 1, exactRecoveries: 0 });
+    expect(control.linkedTables).toEqual(['sector_profile (uk-se, 2023)', 'wave_summary (uk-se)']);
+    const notes = control.notes.join('\n');
+    expect(notes).toMatch(/stricter than this deployment's threshold 5, p = 10, as requested/);
+    expect(notes).toMatch(/Secondary suppression to protection levels: .*linear programming at least cost/);
+    expect(notes).toMatch(/Audit: before this table was written, HiGHS 1\.15\.1 solved the intruder's linear program/);
+    expect(notes).toMatch(
+      /The Total row is left out of this file \(--no-total\); the suppression pattern is the one the table has with it/,
+    );
+    expect(notes).toMatch(
+      /Linked tables: this table shares cells with sector_profile \(uk-se, 2023\); wave_summary \(uk-se\)/,
+    );
+  });
+
   it('keeps the other exports of the folder and replaces its own resource by name', () => {
     const first = mergeDataPackage(undefined, exportResource(document(), 'a.csv', 'csv'), '2026-11-24T12:00:00Z');
     const second = mergeDataPackage(first, exportResource(document(), 'b.xlsx', 'xlsx'), '2026-11-24T12:01:00Z');
