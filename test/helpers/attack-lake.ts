@@ -42,6 +42,8 @@ export class Lake {
   readonly tables: PublishedTable[] = [];
   /** The version label of each wave now. */
   readonly versions: Record<number, string> = {};
+  /** The lake's version id of each labelled wave version ("<wave>:<label>"). */
+  readonly committed: Record<string, string> = {};
   readonly records: Record<string, readonly StatsRecord[]> = {};
   private exports = 0;
 
@@ -63,7 +65,7 @@ export class Lake {
         file,
       );
     } else writeFileSync(file, bytes);
-    await ingestWave({
+    const { pointer } = await ingestWave({
       storage: this.storage,
       input: createReadStream(file),
       survey: this.survey,
@@ -72,6 +74,7 @@ export class Lake {
       orgKey: ORG_KEY,
     });
     this.versions[wave] = label;
+    this.committed[`${wave}:${label}`] = pointer.version;
     const engine = await DuckDbEngine.open(this.storage);
     try {
       const result = await engine.run(
