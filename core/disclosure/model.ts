@@ -146,7 +146,7 @@ export interface ProtectionResult {
   readonly counts: SuppressionCounts;
   readonly settings: DisclosureSettings;
   readonly audit: AuditReport;
-  /** Primary cells that earlier releases already published, so no pattern can protect them now. */
+  /** Primary cells that earlier releases already published (or pin exactly), so no pattern can protect them now. */
   readonly knownPrimaries: readonly string[];
   /**
    * Cells whose protection level earlier releases under laxer settings put out of reach: they keep the widest

@@ -263,14 +263,17 @@ export async function protectTable(table: DisclosureTable, settingsIn: Disclosur
   const fixed = (col: number) => known.has(program.cells[col]!.ref);
   // Requirements that earlier releases (under laxer settings) make unreachable, lowered to what is reachable.
   const capped = new Map<string, Requirement>();
+  // Cells that the values earlier releases published already pin to one value: nothing here can change that.
+  const disclosedBefore = new Set<string>();
   const requirementFor = (cell: TableCell): Requirement | undefined =>
-    hidden(cell.ref) && !known.has(cell.ref) && inProgram(cell)
+    hidden(cell.ref) && !known.has(cell.ref) && !disclosedBefore.has(cell.ref) && inProgram(cell)
       ? (capped.get(cell.ref) ?? requirementOf(cell, status.get(cell.ref)!, settings))
       : undefined;
   /**
    * A protection level no pattern can reach because earlier releases published the cells it needs: the level is
    * lowered to the most that suppressing every other cell leaves (those releases were protected under their
-   * settings; this one must not disclose more than they do). Undefined when nothing is reachable at all.
+   * settings; this one must not disclose more than they do). When they pin the cell to one value it joins
+   * `disclosedBefore` and has no requirement; undefined when nothing is reachable.
    */
   const cap = (req: Requirement): Requirement | undefined => {
     if (known.size === 0 || req.why === 'exactness') return undefined;
@@ -289,9 +292,11 @@ export async function protectTable(table: DisclosureTable, settingsIn: Disclosur
     // At the edge of what earlier releases allow: it can still be kept from being worked out exactly.
     const level = exactnessLevel(byRef.get(req.ref)!);
     const either = (['up', 'down'] as const).filter((d) => room(d) >= level * (1 - 1e-9));
-    return either.length > 0
-      ? { ref: req.ref, why: 'exactness', options: either.map((direction) => ({ direction, level })) }
-      : undefined;
+    if (either.length > 0) {
+      return { ref: req.ref, why: 'exactness', options: either.map((direction) => ({ direction, level })) };
+    }
+    if (room('up') <= 0 && room('down') <= 0) disclosedBefore.add(req.ref);
+    return undefined;
   };
 
   const model = new DeviationModel(highs, program, relations, fixed, weights(program, relations, dependants));
@@ -383,6 +388,7 @@ export async function protectTable(table: DisclosureTable, settingsIn: Disclosur
       if (shown(req)) continue;
       let { met, linked } = meet(req, false);
       const lowered = met ? undefined : cap(req);
+      if (disclosedBefore.has(req.ref)) continue;
       if (lowered) {
         capped.set(req.ref, lowered);
         req = lowered;
@@ -444,6 +450,7 @@ export async function protectTable(table: DisclosureTable, settingsIn: Disclosur
             : failure.requirement;
         let { met } = meet(req, true);
         const lowered = met ? undefined : cap(req);
+        if (disclosedBefore.has(req.ref)) progressed = true;
         if (lowered) {
           capped.set(req.ref, lowered);
           progressed = true;
@@ -464,7 +471,9 @@ export async function protectTable(table: DisclosureTable, settingsIn: Disclosur
     }
 
     const cells: ProtectedCell[] = table.cells.map((cell) => ({ ...cell, status: status.get(cell.ref)! }));
-    const knownPrimaries = cells.filter((c) => known.has(c.ref) && PRIMARY_STATUSES.has(c.status)).map((c) => c.ref);
+    const knownPrimaries = cells
+      .filter((c) => (known.has(c.ref) || disclosedBefore.has(c.ref)) && PRIMARY_STATUSES.has(c.status))
+      .map((c) => c.ref);
     const cappedRefs = [...capped.keys()].sort();
     const audit: AuditReport = {
       solver: solverName(highs),

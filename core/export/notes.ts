@@ -64,7 +64,7 @@ export function disclosureNotes(doc: ExportDocument): DisclosureNote[] {
         `Earlier releases: ${history?.releases ?? 0} earlier release(s) show cells of this table or of a table linked to it; ` +
         'a cell they published from the same data is published again, and one they suppressed stays suppressed.' +
         (history && history.knownPrimaries > 0
-          ? ` ${history.knownPrimaries} cell(s) suppressed here under the stricter settings were published by an earlier release under laxer ones.`
+          ? ` ${history.knownPrimaries} cell(s) suppressed here under the stricter settings were published, or pinned to their value, by earlier releases under laxer ones.`
           : '') +
         (history?.capped
           ? ` For ${history.capped} suppressed cell(s), earlier releases under laxer settings already bound a reader more tightly than these settings ask; they keep the widest interval any pattern can leave, so this release discloses nothing more about them.`
