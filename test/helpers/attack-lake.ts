@@ -65,7 +65,7 @@ export class Lake {
         file,
       );
     } else writeFileSync(file, bytes);
-    const { pointer } = await ingestWave({
+    const { outcome, pointer } = await ingestWave({
       storage: this.storage,
       input: createReadStream(file),
       survey: this.survey,
@@ -73,6 +73,7 @@ export class Lake {
       sourceFile: file,
       orgKey: ORG_KEY,
     });
+    if (outcome !== 'committed' || !pointer) throw new Error(`attack-lake: the ingest of ${file} ended ${outcome}`);
     this.versions[wave] = label;
     this.committed[`${wave}:${label}`] = pointer.version;
     const engine = await DuckDbEngine.open(this.storage);
