@@ -1,4 +1,5 @@
-import { CONFIDENTIAL, NOT_AVAILABLE } from '../export/index.ts';
+// Only the marks, not the export module: the ingest renders the report page and needs no solver.
+import { CONFIDENTIAL, NOT_AVAILABLE } from '../export/document.ts';
 import { type Html, type HtmlValue, html } from './html.ts';
 
 /** What each shorthand means, for the title of its abbreviation and the notes. */
