@@ -33,8 +33,11 @@ export interface WaveInfo {
   readonly version: string;
 }
 
-/** A SQL string literal: the only text the engine ever writes into SQL is lake paths and pointer values. */
-function literal(text: string): string {
+/**
+ * A SQL string literal. The only text the DuckDB adapters ever write into SQL is paths and pointer values; the
+ * ingest's and the weights' Parquet writers use this one too.
+ */
+export function literal(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 

@@ -2,6 +2,7 @@
 // appended from memory in column chunks and a SELECT over them is copied to the file. The one other file
 // that imports DuckDB, beside the engine (STYLE.md 3).
 import { DOUBLE, DuckDBDataChunk, DuckDBInstance, type DuckDBType, INTEGER, VARCHAR } from '@duckdb/node-api';
+import { literal } from './duckdb-engine.ts';
 
 /** One column of a table to load. */
 export interface TableColumn {
@@ -54,8 +55,7 @@ export async function copyToParquet(
       appender.flushSync();
       appender.closeSync();
     }
-    const target = `'${path.replaceAll("'", "''")}'`;
-    await connection.run(`copy (${select}) to ${target} (format parquet, compression zstd)`);
+    await connection.run(`copy (${select}) to ${literal(path)} (format parquet, compression zstd)`);
   } finally {
     connection.closeSync();
     instance.closeSync();

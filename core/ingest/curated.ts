@@ -5,6 +5,7 @@ import { closeSync, createWriteStream, openSync, readSync, type WriteStream } fr
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { type CanonicalRecord, type ParquetColumn, parquetColumns } from '../../schemas/index.ts';
+import { literal } from '../engine/duckdb-engine.ts';
 import { closed, drained, guarded } from './streams.ts';
 
 /** The curated table's stored columns, in Parquet order (partitions live in the path). */
@@ -23,11 +24,6 @@ const DUCKDB_TYPE: Record<ParquetColumn['type'], string> = {
 const DUCKDB_MEMORY = '64MB';
 /** Rows per Parquet row group: the writer holds one in memory, so this bounds what the COPY needs. */
 const ROW_GROUP_ROWS = 32_768;
-
-/** A path as an SQL string literal. */
-function sqlPath(path: string): string {
-  return `'${path.replaceAll("'", "''")}'`;
-}
 
 /** How valid.csv writes null: DuckDB reads it back as NULL (a quoted "\\N" stays text). */
 const NULL = '\\N';
@@ -118,7 +114,7 @@ export class ValidRows {
         `'_text_at': 'bigint'`,
         `'_text_bytes': 'bigint'`,
       ];
-      const valid = `read_csv(${sqlPath(join(this.dir, 'valid.csv'))}, columns = {${columns.join(', ')}}, header = false,
+      const valid = `read_csv(${literal(join(this.dir, 'valid.csv'))}, columns = {${columns.join(', ')}}, header = false,
         auto_detect = false, delim = ',', quote = '"', escape = '"', new_line = '\\n', nullstr = '${NULL}',
         allow_quoted_nulls = false, max_line_size = 262144, buffer_size = 2097152)`;
       const stored = COLUMNS.map((c) =>
@@ -150,7 +146,7 @@ export class ValidRows {
       }
       const kept = await connection.runAndReadAll(
         `copy (select ${stored.join(', ')} from ${valid} where source_row not in (select source_row from losers))
-         to ${sqlPath(parquetPath)} (format parquet, compression zstd, row_group_size ${ROW_GROUP_ROWS})`,
+         to ${literal(parquetPath)} (format parquet, compression zstd, row_group_size ${ROW_GROUP_ROWS})`,
       );
       return Number(kept.getRows()[0]?.[0] ?? 0);
     } finally {
