@@ -2,6 +2,7 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
+import { isUnwritable } from '../storage/local-storage.ts';
 import { type Lease, type LockHolder, LockLostError, WaveBusyError, type WaveLocks } from './wave-lock.ts';
 
 /** Options of {@link LocalWaveLocks}. */
@@ -34,8 +35,7 @@ export class LocalWaveLocks implements WaveLocks {
     const target = join(dir, `${survey}-${wave}`);
     const holderPath = `${target}.holder.json`;
     await mkdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-      const unwritable = error.code === 'EACCES' || error.code === 'EPERM' || error.code === 'EROFS';
-      throw unwritable
+      throw isUnwritable(error)
         ? new Error(
             `storage: cannot write the wave's lock in ${this.lakeRoot}: the lake is not writable (${error.code})`,
             {

@@ -10,6 +10,12 @@ import { NotFoundError, type Storage, type StorageBody } from './storage.ts';
 /** Where a put writes before it renames into place: a folder of the lake that no key can name. */
 const TEMP_DIR = '.tmp';
 
+/** Whether a file-system error says the lake cannot be written (permissions, a read-only mount). */
+export function isUnwritable(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
+}
+
 /** A lake in a local directory (default ./lake): keys are paths below the root. */
 export class LocalStorage implements Storage {
   readonly location: string;
@@ -75,7 +81,7 @@ export class LocalStorage implements Storage {
     } catch (error) {
       await rm(temp, { force: true });
       const { code, message } = error as NodeJS.ErrnoException;
-      const reason = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'the lake is not writable' : message;
+      const reason = isUnwritable(error) ? 'the lake is not writable' : message;
       throw new Error(`storage: cannot write "${key}" in ${this.location}: ${reason} (${code ?? 'error'})`, {
         cause: error,
       });
