@@ -126,16 +126,6 @@ export const command: Command = {
       throw new CliError(`--wait must be a whole number of seconds, got "${options.wait}"`);
     const since = new Date(Date.now() - CLOCK_SKEW_MS);
     const bar = new ProgressBar(size);
-    const counted = () => {
-      let sent = 0;
-      return new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          sent += chunk.length;
-          bar.update(sent, 0);
-          callback(null, chunk);
-        },
-      });
-    };
     let key: string;
     let where: string;
     try {
@@ -146,14 +136,24 @@ export const command: Command = {
           fileName: basename(file),
           bytes: size,
         });
-        await putPresigned(signed, createReadStream(file, { highWaterMark: 1 << 20 }).pipe(counted()));
+        // fetch reports no progress: the bytes are counted as they leave the file.
+        let sent = 0;
+        const counted = new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            sent += chunk.length;
+            bar.update(sent, 0);
+            callback(null, chunk);
+          },
+        });
+        await putPresigned(signed, createReadStream(file, { highWaterMark: 1 << 20 }).pipe(counted));
         key = signed.key;
         where = `the upload URL of ${survey.id}`;
       } else {
         const storage = await openStorage(lake);
         key = rawKey(survey.id, wave, basename(file));
-        await storage.put(key, createReadStream(file, { highWaterMark: 1 << 20 }).pipe(counted()), {
+        await storage.put(key, createReadStream(file, { highWaterMark: 1 << 20 }), {
           contentType: 'text/csv',
+          onProgress: (bytes) => bar.update(bytes, 0),
         });
         where = `${storage.location}/${key}`;
       }
