@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { listAttempts } from '../../core/ingest/attempts.ts';
+import { latestAttempt } from '../../core/ingest/attempts.ts';
 import { readWavePointer, type WavePointer } from '../../core/lake.ts';
 import { readRejectedSample, renderReportPage } from '../../core/pages/index.ts';
 import { NotFoundError, type Storage } from '../../core/storage/index.ts';
@@ -82,7 +82,7 @@ export const command: Command = {
     const storage = await openStorage(values.lake);
     // The report of the live version, read through its pointer: it describes the data that queries see.
     const pointer = await readWavePointer(storage, survey.id, wave);
-    const latest = (await listAttempts(storage, survey.id)).find((attempt) => attempt.wave === wave);
+    const latest = await latestAttempt(storage, survey.id, wave);
     const text = pointer === undefined ? undefined : await storage.getText(pointer.report);
     if (pointer === undefined || text === undefined) {
       const why =

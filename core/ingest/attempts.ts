@@ -32,9 +32,14 @@ export const AttemptSchema = z.object({
 /** One ingest attempt, as the ledger keeps it. */
 export type Attempt = z.infer<typeof AttemptSchema>;
 
+/** An instant as attempt ids begin with it: "20261206T170639413Z", sorting as the time does. */
+function stamp(time: Date): string {
+  return time.toISOString().replace(/[-:.]/g, '');
+}
+
 /** A new attempt id: sortable by time, unique. */
 export function newAttemptId(now: Date): string {
-  return `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
+  return `${stamp(now)}-${randomBytes(4).toString('hex')}`;
 }
 
 /** Where the reports of a survey id that is not a safe path segment go. */
@@ -62,14 +67,39 @@ export async function recordAttempt(storage: Storage, attempt: Attempt): Promise
 /** Every recorded attempt, of one survey or all, newest first. */
 export async function listAttempts(storage: Storage, survey?: string): Promise<Attempt[]> {
   const prefix = survey === undefined ? 'reports/' : `reports/survey=${safeSurvey(survey)}/`;
+  return readAttempts(
+    storage,
+    (await storage.list(prefix)).filter((key) => /\/attempts\/[^/]+\.json$/.test(key)),
+  );
+}
+
+/** Reads the attempts at these keys, newest first. */
+async function readAttempts(storage: Storage, keys: readonly string[]): Promise<Attempt[]> {
   const attempts: Attempt[] = [];
-  for (const key of await storage.list(prefix)) {
-    if (!/\/attempts\/[^/]+\.json$/.test(key)) continue;
+  for (const key of keys) {
     const text = await storage.getText(key);
     const parsed = text === undefined ? undefined : AttemptSchema.safeParse(JSON.parse(text));
     if (parsed?.success) attempts.push(parsed.data);
   }
   return attempts.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.attempt.localeCompare(a.attempt));
+}
+
+/**
+ * The attempts of one wave, newest first: all of them, or those started from `since` on. Their keys begin with
+ * the time they started, so only those objects are read.
+ */
+export async function waveAttempts(storage: Storage, survey: string, wave: number, since?: Date): Promise<Attempt[]> {
+  const prefix = attemptsPrefix(survey, wave);
+  const from = since === undefined ? '' : `${prefix}${stamp(since)}`;
+  const keys = (await storage.list(prefix)).filter((key) => key.endsWith('.json') && key >= from);
+  return readAttempts(storage, keys);
+}
+
+/** The newest attempt of one wave, read alone, or undefined. */
+export async function latestAttempt(storage: Storage, survey: string, wave: number): Promise<Attempt | undefined> {
+  const keys = (await storage.list(attemptsPrefix(survey, wave))).filter((key) => key.endsWith('.json'));
+  const newest = keys.at(-1);
+  return newest === undefined ? undefined : (await readAttempts(storage, [newest]))[0];
 }
 
 /**
@@ -80,9 +110,6 @@ export async function findAttempt(
   storage: Storage,
   upload: { readonly survey: string; readonly wave: number; readonly file: string; readonly since: Date },
 ): Promise<Attempt | undefined> {
-  const attempts = await listAttempts(storage, upload.survey);
-  return attempts.find(
-    (attempt) =>
-      attempt.wave === upload.wave && attempt.file === upload.file && attempt.startedAt >= upload.since.toISOString(),
-  );
+  const attempts = await waveAttempts(storage, upload.survey, upload.wave, upload.since);
+  return attempts.find((attempt) => attempt.file === upload.file);
 }

@@ -114,6 +114,22 @@ describe('survey ingest against hostile input', () => {
     expect(filesUnder(lake)).toEqual([]);
   });
 
+  it('reports the live wave and notes, on stderr, a later attempt that was refused', async () => {
+    const lake = join(dir, 'lake-later-refusal');
+    const good = await file('good-later.csv', `${HEADER}\n1,Acme,AB1 2CD,CIC,no,Health,\n`);
+    const bad = await file('bad-later.csv', 'Respondent ID,Organisation name\n1,Acme\n');
+    expect(run(['ingest', good, '--survey', 'uk-se', '--wave', '2023', '--lake', lake]).status).toBe(0);
+    expect(run(['ingest', bad, '--survey', 'uk-se', '--wave', '2023', '--lake', lake]).status).toBe(1);
+    const result = run(['report', '--survey', 'uk-se', '--wave', '2023', '--lake', lake]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/source {4}good-later\.csv/);
+    expect(errorLines(result)).toEqual([
+      expect.stringMatching(
+        /^survey: report: note: the latest attempt \(bad-later\.csv, .*\) was refused: ingest: required column/,
+      ),
+    ]);
+  });
+
   it('names the pointer file when a truncated _current.json stops a query', async () => {
     const path = await file('ok4.csv', `${HEADER}\n1,Acme,AB1 2CD,CIC,no,Health,\n`);
     const lake = join(dir, 'lake-truncated');
