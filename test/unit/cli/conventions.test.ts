@@ -29,12 +29,18 @@ async function survey(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
   }
 }
 
+/** The environment minus what makes Node's hasColors() say no whatever the terminal (CI=true does, in CI). */
+function colourNeutralEnv(): NodeJS.ProcessEnv {
+  const { CI: _ci, NO_COLOR: _no, NODE_DISABLE_COLORS: _off, FORCE_COLOR: _force, ...rest } = process.env;
+  return rest;
+}
+
 /** Runs `survey` on a pseudo-terminal (stdout and stderr both the terminal); returns what the terminal showed. */
 function onTerminal(args: readonly string[], env: NodeJS.ProcessEnv) {
   const line = [process.execPath, SURVEY, ...args].map((a) => `'${a}'`).join(' ');
   const result = spawnSync('script', ['-qec', line, '/dev/null'], {
     encoding: 'utf8',
-    env: { ...process.env, TERM: 'xterm-256color', ...env },
+    env: { ...colourNeutralEnv(), TERM: 'xterm-256color', ...env },
   });
   return { code: result.status, shown: result.stdout };
 }
