@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { LocalWaveLocks } from '../core/lock/local-lock.ts';
-import type { WaveLocks } from '../core/lock/wave-lock.ts';
+import type { LakeLocks } from '../core/lock/lake-locks.ts';
+import { LocalLakeLocks } from '../core/lock/local-lock.ts';
 import { LocalStorage } from '../core/storage/local-storage.ts';
 import type { Storage } from '../core/storage/storage.ts';
 import { checkWave, getSurvey, type SurveyDefinition } from '../schemas/index.ts';
@@ -83,25 +83,28 @@ export async function parseWaveFileArgs(
 }
 
 /**
- * The wave locks of a lake: a lock file in a local lake; in S3, a DynamoDB table (SURVEY_LOCK_TABLE, the stack's
- * IngestLocks table; SURVEY_DYNAMODB_ENDPOINT for a DynamoDB-compatible server), without which an S3 lake is not
- * written: two ingests of one wave could otherwise overlap.
+ * The locks of a lake (a wave's, a survey's release ledger's): lock files in a local lake; in S3, a DynamoDB
+ * table (SURVEY_LOCK_TABLE, the stack's IngestLocks table; SURVEY_DYNAMODB_ENDPOINT for a DynamoDB-compatible
+ * server), without which an S3 lake is not written: two ingests of one wave, or two releases of one survey,
+ * could otherwise overlap.
  */
-export async function openLocks(storage: Storage): Promise<WaveLocks> {
+export async function openLocks(storage: Storage, command: 'ingest' | 'export' | 'bulletin'): Promise<LakeLocks> {
   const root = storage.localPath('');
-  if (root !== undefined) return new LocalWaveLocks(root);
+  if (root !== undefined) return new LocalLakeLocks(root);
   const table = process.env.SURVEY_LOCK_TABLE;
   if (!table) {
     throw new CliError(
-      `ingest: an S3 lake (${storage.location}) is written only under a wave lock; set SURVEY_LOCK_TABLE to the stack's IngestLocks table, or upload the file with survey upload`,
+      command === 'ingest'
+        ? `ingest: an S3 lake (${storage.location}) is written only under a wave lock; set SURVEY_LOCK_TABLE to the stack's IngestLocks table, or upload the file with survey upload`
+        : `${command}: a release into an S3 lake (${storage.location}) is recorded only under the survey's release lock; set SURVEY_LOCK_TABLE to the stack's IngestLocks table`,
     );
   }
-  const [{ DynamoDBClient }, { DynamoWaveLocks }] = await Promise.all([
+  const [{ DynamoDBClient }, { DynamoLakeLocks }] = await Promise.all([
     import('@aws-sdk/client-dynamodb'),
     import('../core/lock/dynamodb-lock.ts'),
   ]);
   const endpoint = process.env.SURVEY_DYNAMODB_ENDPOINT;
-  return new DynamoWaveLocks(new DynamoDBClient(endpoint ? { endpoint } : {}), table);
+  return new DynamoLakeLocks(new DynamoDBClient(endpoint ? { endpoint } : {}), table);
 }
 
 /**

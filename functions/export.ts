@@ -1,11 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { AthenaClient } from '@aws-sdk/client-athena';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import { z } from 'zod';
 import { DEFAULT_SETTINGS, DisclosureError, FLOORS, SettingsError } from '../core/disclosure/index.ts';
 import { AthenaEngine } from '../core/engine/athena-engine.ts';
 import { ExportError } from '../core/export/index.ts';
+import { DynamoLakeLocks } from '../core/lock/dynamodb-lock.ts';
 import { QueryError } from '../core/queries/index.ts';
 import { bucketName, parseEnv, s3EndpointShape } from './lib/config.ts';
 import { lakeStorage, s3Client } from './lib/lake.ts';
@@ -41,10 +43,11 @@ export function createExportHandler(deps: () => ExportDeps) {
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logErrors(callerErrors))
-    .handler(async (event) => {
+    .handler(async (event, context) => {
       const { queriesDir = SAVED_QUERIES_DIR, now = () => new Date(), disclosure = DEFAULT_SETTINGS, ...rest } = deps();
       const request = parseRequest(exportRequestSchemaOf(event), event, 'export');
-      const lakeDeps = { ...rest, queriesDir, now: now(), disclosure };
+      const by = `Lambda request ${context.awsRequestId}`;
+      const lakeDeps = { ...rest, queriesDir, now: now(), disclosure, by };
       if ('bulletin' in request) {
         const response = await bulletinToLake(lakeDeps, request);
         logger.info('bulletin', { key: response.key });
@@ -72,6 +75,8 @@ function fromEnvironment(): ExportDeps {
     // The deployment's disclosure settings (CDK context); the hard floors hold here too.
     DISCLOSURE_THRESHOLD: z.coerce.number().int().min(FLOORS.threshold).max(1000).default(DEFAULT_SETTINGS.threshold),
     DISCLOSURE_P: z.coerce.number().gt(FLOORS.p).max(100).default(DEFAULT_SETTINGS.p),
+    // The stack's lock table: releases of one survey are recorded one at a time.
+    LOCK_TABLE: z.string().min(3),
     ...s3EndpointShape,
   });
   const client = tracer.captureAWSv3Client(s3Client(env));
@@ -82,6 +87,7 @@ function fromEnvironment(): ExportDeps {
       timeoutMs: env.ATHENA_WAIT_SECONDS * 1000,
     }),
     lake: lakeStorage(client, { CURATED_BUCKET: env.CURATED_BUCKET, EXPORTS_BUCKET: env.EXPORTS_BUCKET }),
+    locks: new DynamoLakeLocks(tracer.captureAWSv3Client(new DynamoDBClient({})), env.LOCK_TABLE),
     presign: (key, options) => presignDownload(client, env.EXPORTS_BUCKET, key, 900, options),
     disclosure: { threshold: env.DISCLOSURE_THRESHOLD, p: env.DISCLOSURE_P },
   };

@@ -7,7 +7,7 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { GlueCatalog } from '../core/catalog/glue-catalog.ts';
-import { DynamoWaveLocks } from '../core/lock/dynamodb-lock.ts';
+import { DynamoLakeLocks } from '../core/lock/dynamodb-lock.ts';
 import { bucketName, parseEnv, s3EndpointShape } from './lib/config.ts';
 import { type IngestDeps, ingestMessage } from './lib/ingest-message.ts';
 import { lakeStorage, orgKeyFromSecret, s3Client, tagObject } from './lib/lake.ts';
@@ -57,7 +57,7 @@ function fromEnvironment(): IngestDeps {
   return {
     storage: lakeStorage(client, env),
     orgKey: orgKeyFromSecret(env.ORG_KEY_SECRET_ARN, { capture: (sdk) => tracer.captureAWSv3Client(sdk) }),
-    locks: new DynamoWaveLocks(tracer.captureAWSv3Client(new DynamoDBClient({})), env.LOCK_TABLE),
+    locks: new DynamoLakeLocks(tracer.captureAWSv3Client(new DynamoDBClient({})), env.LOCK_TABLE),
     catalog,
     expireRejectedRows: (key) => tagObject(client, env.REPORTS_BUCKET, key, env.REJECTED_ROWS_TAG),
   };

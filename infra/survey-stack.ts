@@ -61,6 +61,7 @@ export class SurveyStack extends Stack {
     this.functions = new ServiceFunctions(this, 'Functions', {
       lake: this.lake,
       workgroup: this.workgroup,
+      locks: this.ingest.locks,
       surveys: props.surveys,
       maxUploadSize,
     });

@@ -6,7 +6,7 @@ import { buildBulletin, renderBulletinPage } from '../../core/pages/index.ts';
 import { QueryError } from '../../core/queries/index.ts';
 import { getSurvey, UnknownSurveyError } from '../../schemas/index.ts';
 import { CliError, type Command, parseCommandArgs, requireOption, SURVEY_IDS } from '../command.ts';
-import { openStorage, parseWave } from '../lake.ts';
+import { openLocks, openStorage, parseWave } from '../lake.ts';
 import { deploymentSettings } from './export.ts';
 import { openEngine } from './query.ts';
 
@@ -70,6 +70,7 @@ export const command: Command = {
     try {
       getSurvey(id);
       const lake = await openStorage(values.lake);
+      const locks = await openLocks(lake, 'bulletin');
       const engine = await openEngine(values);
       let page: string;
       let suppressed = 0;
@@ -79,6 +80,7 @@ export const command: Command = {
         const bulletin = await buildBulletin({
           engine,
           lake,
+          locks,
           survey: id,
           wave,
           deployment,

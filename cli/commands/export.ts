@@ -8,7 +8,7 @@ import {
 import { ExportError, exportQuery, formatOf } from '../../core/export/index.ts';
 import { getSavedQuery, QueryError } from '../../core/queries/index.ts';
 import { CliError, type Command, parseCommandArgs, requireOption } from '../command.ts';
-import { openStorage } from '../lake.ts';
+import { openLocks, openStorage } from '../lake.ts';
 import { openEngine, parseParams } from './query.ts';
 
 function numberOption(name: string, raw: string | undefined, whole: boolean): number | undefined {
@@ -96,11 +96,13 @@ export const command: Command = {
       const format = formatOf(out);
       getSavedQuery(name);
       const lake = await openStorage(values.lake);
+      const locks = await openLocks(lake, 'export');
       const engine = await openEngine(values);
       try {
         const summary = await exportQuery({
           engine,
           lake,
+          locks,
           name,
           params,
           out,

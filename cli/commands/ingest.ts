@@ -26,7 +26,7 @@ export const command: Command = {
     );
     const storage = await openStorage(lake);
     const orgKey = await resolveOrgKey(storage, 'ingest');
-    const locks = await openLocks(storage);
+    const locks = await openLocks(storage, 'ingest');
     // Ctrl-C or a TERM stops the work; the live wave stays as it was (a second Ctrl-C does not wait).
     const stop = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {

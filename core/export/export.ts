@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { basename, dirname, extname, posix } from 'node:path';
 import {
   type CellHistory,
@@ -10,8 +12,10 @@ import {
   type SuppressionCounts,
   type TableCell,
 } from '../disclosure/index.ts';
-import type { ParamValue, QueryEngine } from '../engine/query-engine.ts';
+import type { ParamValue, QueryEngine, QueryResult } from '../engine/query-engine.ts';
 import { listWavePointers } from '../lake.ts';
+import type { LakeLocks } from '../lock/lake-locks.ts';
+import { LocalLakeLocks } from '../lock/local-lock.ts';
 import {
   checkWeightedResult,
   getSavedQuery,
@@ -32,7 +36,7 @@ import { type ExportDocument, presentNumber, type WrittenCell, writtenRows } fro
 import { familyOf, jointTable, type QueryInstance } from './family.ts';
 import { cellHistories, type HistoryCell, type HistoryOutcome, type LiveWave } from './history.ts';
 import { renderJson } from './json.ts';
-import { appendLedger, type LedgerCell, type LedgerRecord, ledgerId, readLedger } from './ledger.ts';
+import { appendLedger, type LedgerCell, type LedgerRecord, ledgerId, readLedger, underReleaseLock } from './ledger.ts';
 import { VersionRows } from './revision.ts';
 import { buildExportTable, type ExportColumn, type ExportTable } from './table.ts';
 import { renderXlsx } from './xlsx.ts';
@@ -81,6 +85,15 @@ export interface ReleaseOptions {
   readonly waves?: readonly KnownWave[];
   /** Folder of saved queries. @default the project's queries/ */
   readonly queriesDir?: string;
+  /**
+   * The lake's locks: a release is recorded under its survey's release lock. Needed only to publish (not by
+   * {@link prepareRelease}). @default a local lake's lock files
+   */
+  readonly locks?: LakeLocks;
+  /** Who publishes, for the message another release waiting on the lock gets. @default "pid … on <host>" */
+  readonly by?: string;
+  /** How long to wait for another release of the survey to finish. @default 60 s */
+  readonly lockWaitMs?: number;
 }
 
 /** A disclosure-controlled table, ready to write and to record in the ledger. */
@@ -142,6 +155,67 @@ async function liveWaves(lake: Storage, survey: string): Promise<Map<number, Liv
  * audited with HiGHS before anything is returned; a table that cannot be protected throws a DisclosureError.
  */
 export async function prepareRelease(options: ReleaseOptions): Promise<Release> {
+  const family = await computeFamily(options);
+  return protectFamily(options, family, await readLedger(options.lake, family.survey));
+}
+
+/** A release recorded in the ledger. */
+export interface RecordedRelease extends Release {
+  /** The ledger record's key in the lake. */
+  readonly ledger: string;
+}
+
+/**
+ * Prepares a release and records it in the ledger as published at `file`, under the survey's release lock: the
+ * queries run first, then, holding the lock, the ledger is read, the table protected with every earlier release
+ * in view, and its record appended. So two releases at once are protected one after the other, each seeing the
+ * other's record. Write the table only after this returns (a ledger naming more than was published is safe).
+ */
+export async function releaseTable(options: ReleaseOptions & { readonly file: string }): Promise<RecordedRelease> {
+  const family = await computeFamily(options);
+  const locks = options.locks ?? localLocks(options.lake);
+  const holder = {
+    attempt: `release-${randomUUID()}`,
+    by: options.by ?? `pid ${process.pid} on ${hostname()}`,
+    since: new Date().toISOString(),
+  };
+  return underReleaseLock(locks, family.survey, holder, options.lockWaitMs, async (lease) => {
+    const release = await protectFamily(options, family, await readLedger(options.lake, family.survey));
+    await lease.check();
+    const ledger = await appendLedger(options.lake, { ...release.record, file: options.file });
+    return { ...release, ledger };
+  });
+}
+
+/** The lock files of a local lake; a lake elsewhere must be given its locks. */
+function localLocks(lake: Storage): LakeLocks {
+  const root = lake.localPath('');
+  if (root === undefined) {
+    throw new ExportError(
+      `export: a release into the lake ${lake.location} is recorded under the survey's release lock; give it the lake's locks (SURVEY_LOCK_TABLE)`,
+    );
+  }
+  return new LocalLakeLocks(root);
+}
+
+/** A saved query and the tables linked to it, computed from the microdata; nothing protected yet. */
+interface ComputedFamily {
+  readonly query: SavedQuery;
+  readonly byName: Record<string, ParamValue>;
+  readonly survey: string;
+  readonly settings: DisclosureSettings;
+  /** The version of every wave of the survey the tables were computed from. */
+  readonly live: ReadonlyMap<number, LiveWave>;
+  readonly surveyWaves: readonly number[];
+  readonly requested: QueryInstance;
+  readonly family: readonly QueryInstance[];
+  readonly result: QueryResult;
+  readonly built: readonly ExportTable[];
+  readonly joint: ReturnType<typeof jointTable>;
+}
+
+/** Validates the request and runs the saved query and the statistics of its family (on Athena, all at once). */
+async function computeFamily(options: ReleaseOptions): Promise<ComputedFamily> {
   const queriesDir = options.queriesDir ?? QUERIES_DIR;
   const query = getSavedQuery(options.name, queriesDir);
   const settings = effectiveSettings(options.deployment ?? DEFAULT_SETTINGS, options.request);
@@ -186,9 +260,17 @@ export async function prepareRelease(options: ReleaseOptions): Promise<Release> 
     }),
   );
   const joint = jointTable(built);
+  return { query, byName, survey, settings, live, surveyWaves, requested, family, result, built, joint };
+}
 
+/** Protects a computed family with the earlier releases `records` in view: the requested table and its record. */
+async function protectFamily(
+  options: ReleaseOptions,
+  computed: ComputedFamily,
+  records: readonly LedgerRecord[],
+): Promise<Release> {
+  const { query, byName, survey, settings, live, surveyWaves, requested, family, result, built, joint } = computed;
   // What earlier releases tell every reader about the cells of this family.
-  const records = await readLedger(options.lake, survey);
   let history: HistoryOutcome | undefined;
   let cells = joint.table.cells;
   if (records.length > 0) {
@@ -332,21 +414,6 @@ export async function prepareRelease(options: ReleaseOptions): Promise<Release> 
   return { document, record, counts };
 }
 
-/** Records a release in the ledger (before its file is written: a ledger naming more than was published is safe). */
-export function recordRelease(lake: Storage, release: Release, file: string): Promise<string> {
-  return appendLedger(lake, { ...release.record, file });
-}
-
-/**
- * Prepares a release and records it in the ledger: for anything that publishes the table by other means than
- * {@link exportQuery} (a bulletin). `file` says where it is published.
- */
-export async function releaseTable(options: ReleaseOptions & { readonly file: string }): Promise<Release> {
-  const release = await prepareRelease(options);
-  await recordRelease(options.lake, release, options.file);
-  return release;
-}
-
 /** Where an export goes: a local file path, or an object key in a Storage (e.g. exports/<query>/<timestamp>/x.csv). */
 export type ExportTarget = string | { readonly storage: Storage; readonly key: string };
 
@@ -399,17 +466,16 @@ export async function exportQuery(options: ExportQueryOptions): Promise<ExportSu
       : options.out;
   const fileName = posix.basename(key);
   const format = options.format ?? formatOf(fileName);
-  const release = await prepareRelease(options);
+  const folder = posix.dirname(key);
+  const packageKey = folder === '.' ? 'datapackage.json' : `${folder}/datapackage.json`;
+  const where = (k: string) =>
+    typeof options.out === 'string' ? (storage.localPath(k) ?? k) : `${storage.location}/${k}`;
+  const release = await releaseTable({ ...options, file: where(key) });
   const bytes = await renderRelease(
     release.document,
     format,
     getSavedQuery(options.name, options.queriesDir ?? QUERIES_DIR),
   );
-  const folder = posix.dirname(key);
-  const packageKey = folder === '.' ? 'datapackage.json' : `${folder}/datapackage.json`;
-  const where = (k: string) =>
-    typeof options.out === 'string' ? (storage.localPath(k) ?? k) : `${storage.location}/${k}`;
-  const ledger = await recordRelease(options.lake, release, where(key));
   await storage.put(key, bytes);
   const existing = await storage.getText(packageKey);
   await storage.put(
@@ -422,7 +488,7 @@ export async function exportQuery(options: ExportQueryOptions): Promise<ExportSu
     format,
     file: where(key),
     dataPackage: where(packageKey),
-    ledger,
+    ledger: release.ledger,
     bytes: bytes.length,
     rows: release.document.rows.length,
     counts: release.counts,

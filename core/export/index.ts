@@ -43,9 +43,9 @@ export {
   exportQuery,
   formatOf,
   prepareRelease,
+  type RecordedRelease,
   type Release,
   type ReleaseOptions,
-  recordRelease,
   releaseTable,
   renderRelease,
 } from './export.ts';

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { type LakeLocks, type Lease, type LockHolder, ReleaseBusyError } from '../lock/lake-locks.ts';
 import type { Storage } from '../storage/storage.ts';
 
 /**
@@ -95,4 +97,33 @@ export async function appendLedger(storage: Storage, record: LedgerRecord): Prom
   const key = `${ledgerPrefix(record.survey)}${record.id}.json`;
   await storage.put(key, `${JSON.stringify(record)}\n`, { contentType: 'application/json' });
   return key;
+}
+
+/**
+ * Runs `work` holding the survey's release lock, released after. Another release holds the lock for seconds (it
+ * reads the ledger, protects its table, appends its record), so a busy lock is waited for, up to `waitMs`.
+ */
+export async function underReleaseLock<T>(
+  locks: LakeLocks,
+  survey: string,
+  holder: LockHolder,
+  waitMs: number | undefined,
+  work: (lease: Lease) => Promise<T>,
+): Promise<T> {
+  const deadline = Date.now() + (waitMs ?? 60_000);
+  let lease: Lease | undefined;
+  while (lease === undefined) {
+    try {
+      lease = await locks.acquireReleases(survey, holder);
+    } catch (error) {
+      if (!(error instanceof ReleaseBusyError) || Date.now() >= deadline) throw error;
+      // Jittered, so that waiters do not knock at once.
+      await sleep(100 + Math.random() * 200);
+    }
+  }
+  try {
+    return await work(lease);
+  } finally {
+    await lease.release();
+  }
 }

@@ -22,8 +22,8 @@ import {
 } from '../../schemas/index.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { commitWave, readWavePointer, removeStaleVersions, type WavePointer } from '../lake.ts';
-import { LocalWaveLocks } from '../lock/local-lock.ts';
-import type { WaveLocks } from '../lock/wave-lock.ts';
+import type { LakeLocks } from '../lock/lake-locks.ts';
+import { LocalLakeLocks } from '../lock/local-lock.ts';
 import type { Storage } from '../storage/storage.ts';
 import { type Attempt, newAttemptId, recordAttempt, refusedKey } from './attempts.ts';
 import { HeaderError } from './headers.ts';
@@ -46,7 +46,7 @@ export interface IngestOptions {
   /** The secret key of the org_id HMAC. */
   readonly orgKey: string;
   /** The locks that make the ingests of a wave run one after the other. Default: a local lake's lock files. */
-  readonly locks?: WaveLocks;
+  readonly locks?: LakeLocks;
   /** The catalog to switch with each commit (Glue in the cloud); none for a local lake. */
   readonly catalog?: Catalog;
   /** What runs the attempt, for messages about who holds a lock. Default: this process and host. */
@@ -224,12 +224,12 @@ export async function ingestWave(options: IngestOptions): Promise<IngestOutcome>
 }
 
 /** The lock files of a local lake; a lake elsewhere must be given its locks. */
-function localLocks(storage: Storage): WaveLocks {
+function localLocks(storage: Storage): LakeLocks {
   const root = storage.localPath('');
   if (root === undefined) {
     throw new Error(`ingest: the lake ${storage.location} is not a local directory; give the ingest its wave locks`);
   }
-  return new LocalWaveLocks(root);
+  return new LocalLakeLocks(root);
 }
 
 /** Removes the files of one version. */

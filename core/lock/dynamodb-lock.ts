@@ -6,10 +6,18 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type Lease, type LockHolder, LockLostError, WaveBusyError, type WaveLocks } from './wave-lock.ts';
+import {
+  type LakeLocks,
+  type Lease,
+  type LockHolder,
+  LockLostError,
+  type LockSubject,
+  releaseSubject,
+  waveSubject,
+} from './lake-locks.ts';
 
-/** Options of {@link DynamoWaveLocks}. */
-export interface DynamoWaveLocksOptions {
+/** Options of {@link DynamoLakeLocks}. */
+export interface DynamoLakeLocksOptions {
   /** How long a lock lasts without being renewed. @default 300 s */
   readonly leaseSeconds?: number;
 }
@@ -18,25 +26,34 @@ const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
 
 /**
- * Wave locks for a lake in S3, as conditional items in a DynamoDB table (partition key `pk`, a string; the
- * `expiresAt` attribute, epoch seconds, may serve as its TTL). A lock is taken only if absent or expired, renewed
- * while its ingest runs (a third of the lease at a time), and checked before the commit: an ingest that was
- * stopped for longer than the lease finds it lost and commits nothing.
+ * The locks of a lake in S3, as conditional items in a DynamoDB table (partition key `pk`, a string:
+ * `lock#<survey>#<wave>` or `lock#<survey>#releases`; the `expiresAt` attribute, epoch seconds, may serve as its
+ * TTL). A lock is taken only if absent or expired, renewed while its holder runs (a third of the lease at a
+ * time), and checked before the commit: a holder that was stopped for longer than the lease finds it lost and
+ * commits nothing.
  */
-export class DynamoWaveLocks implements WaveLocks {
+export class DynamoLakeLocks implements LakeLocks {
   private readonly leaseSeconds: number;
 
   /** Locks in `table`, through `client`. */
   constructor(
     private readonly client: DynamoDBClient,
     private readonly table: string,
-    options: DynamoWaveLocksOptions = {},
+    options: DynamoLakeLocksOptions = {},
   ) {
     this.leaseSeconds = options.leaseSeconds ?? 300;
   }
 
-  async acquire(survey: string, wave: number, holder: LockHolder): Promise<Lease> {
-    const pk = `lock#${survey}#${wave}`;
+  acquire(survey: string, wave: number, holder: LockHolder): Promise<Lease> {
+    return this.take(waveSubject(survey, wave), holder);
+  }
+
+  acquireReleases(survey: string, holder: LockHolder): Promise<Lease> {
+    return this.take(releaseSubject(survey), holder);
+  }
+
+  private async take(subject: LockSubject, holder: LockHolder): Promise<Lease> {
+    const pk = `lock#${subject.parts.join('#')}`;
     const now = () => Math.floor(Date.now() / 1000);
     try {
       await this.client.send(
@@ -55,7 +72,7 @@ export class DynamoWaveLocks implements WaveLocks {
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      throw new WaveBusyError(survey, wave, await this.holder(pk));
+      throw subject.busy(await this.holder(pk));
     }
     const renew = async () => {
       await this.client.send(
@@ -78,9 +95,7 @@ export class DynamoWaveLocks implements WaveLocks {
       check: async () => {
         const held = await this.holder(pk);
         if (held?.attempt !== holder.attempt || held.expiresAt <= now()) {
-          throw new LockLostError(
-            `ingest: the lock of ${survey} wave ${wave} expired and was taken by ${held ? held.by : 'nobody'}; nothing was committed`,
-          );
+          throw new LockLostError(subject.lost('expired', held ? held.by : 'nobody'));
         }
         await renew();
       },

@@ -3,10 +3,18 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { isUnwritable } from '../storage/local-storage.ts';
-import { type Lease, type LockHolder, LockLostError, WaveBusyError, type WaveLocks } from './wave-lock.ts';
+import {
+  type LakeLocks,
+  type Lease,
+  type LockHolder,
+  LockLostError,
+  type LockSubject,
+  releaseSubject,
+  waveSubject,
+} from './lake-locks.ts';
 
-/** Options of {@link LocalWaveLocks}. */
-export interface LocalWaveLocksOptions {
+/** Options of {@link LocalLakeLocks}. */
+export interface LocalLakeLocksOptions {
   /**
    * A lock not refreshed for this long belongs to a process that died or is frozen, and is taken over (a live
    * holder refreshes it every fifth of this). @default 5000 ms
@@ -15,33 +23,39 @@ export interface LocalWaveLocksOptions {
 }
 
 /**
- * Wave locks in a local lake, with proper-lockfile: `<lake>/.locks/<survey>-<wave>.lock` is a directory made
- * atomically and refreshed while its ingest runs; one left by a process that died goes stale within `staleMs` and
- * is taken over. Beside it, `<survey>-<wave>.holder.json` says who holds it, for the message another ingest gets.
+ * The locks of a local lake, with proper-lockfile: `<lake>/.locks/<survey>-<wave>.lock` (a wave's) or
+ * `<survey>-releases.lock` (a survey's release ledger) is a directory made atomically and refreshed while its
+ * holder runs; one left by a process that died goes stale within `staleMs` and is taken over. Beside it,
+ * `<name>.holder.json` says who holds it, for the message another taker gets.
  */
-export class LocalWaveLocks implements WaveLocks {
+export class LocalLakeLocks implements LakeLocks {
   private readonly staleMs: number;
 
   /** Locks kept in `<lakeRoot>/.locks/`. */
   constructor(
     private readonly lakeRoot: string,
-    options: LocalWaveLocksOptions = {},
+    options: LocalLakeLocksOptions = {},
   ) {
     this.staleMs = options.staleMs ?? 5000;
   }
 
-  async acquire(survey: string, wave: number, holder: LockHolder): Promise<Lease> {
+  acquire(survey: string, wave: number, holder: LockHolder): Promise<Lease> {
+    return this.take(waveSubject(survey, wave), holder);
+  }
+
+  acquireReleases(survey: string, holder: LockHolder): Promise<Lease> {
+    return this.take(releaseSubject(survey), holder);
+  }
+
+  private async take(subject: LockSubject, holder: LockHolder): Promise<Lease> {
     const dir = join(this.lakeRoot, '.locks');
-    const target = join(dir, `${survey}-${wave}`);
+    const target = join(dir, subject.parts.join('-'));
     const holderPath = `${target}.holder.json`;
     await mkdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
       throw isUnwritable(error)
-        ? new Error(
-            `storage: cannot write the wave's lock in ${this.lakeRoot}: the lake is not writable (${error.code})`,
-            {
-              cause: error,
-            },
-          )
+        ? new Error(`storage: cannot write a lock in ${this.lakeRoot}: the lake is not writable (${error.code})`, {
+            cause: error,
+          })
         : error;
     });
     let compromised: Error | undefined;
@@ -49,7 +63,7 @@ export class LocalWaveLocks implements WaveLocks {
     // proper-lockfile takes over a stale lock by removing it and making it again, two steps another taker can
     // come between (its issue #121): so takers pass one at a time through a door, itself made atomically.
     const door = `${target}.door`;
-    if (!(await enter(door, this.staleMs))) throw new WaveBusyError(survey, wave, await readHolder(holderPath));
+    if (!(await enter(door, this.staleMs))) throw subject.busy(await readHolder(holderPath));
     try {
       release = await lockfile.lock(target, {
         realpath: false,
@@ -62,7 +76,7 @@ export class LocalWaveLocks implements WaveLocks {
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-      throw new WaveBusyError(survey, wave, await readHolder(holderPath));
+      throw subject.busy(await readHolder(holderPath));
     } finally {
       await rm(door, { recursive: true, force: true });
     }
@@ -73,7 +87,10 @@ export class LocalWaveLocks implements WaveLocks {
         const held = await readHolder(holderPath);
         if (compromised !== undefined || held?.attempt !== holder.attempt) {
           throw new LockLostError(
-            `ingest: the lock of ${survey} wave ${wave} went stale (this ingest was stopped for more than ${this.staleMs / 1000} s) and was taken by ${held && held.attempt !== holder.attempt ? held.by : 'another ingest'}; nothing was committed`,
+            subject.lost(
+              `went stale (its holder was stopped for more than ${this.staleMs / 1000} s)`,
+              held && held.attempt !== holder.attempt ? held.by : 'another process',
+            ),
             compromised ? { cause: compromised } : undefined,
           );
         }

@@ -13,6 +13,7 @@ import {
   type WrittenCell,
 } from '../export/index.ts';
 import { type ColumnLabel, columnLabels, formatValue, valueLabel } from '../labels/index.ts';
+import type { LakeLocks } from '../lock/lake-locks.ts';
 import { getSavedQuery, type KnownWave, QUERIES_DIR, QueryError } from '../queries/index.ts';
 import type { Storage } from '../storage/storage.ts';
 import { BULLETIN_SECTIONS, type BulletinSectionSpec, type SectionContext } from './bulletin-sections.ts';
@@ -66,6 +67,10 @@ export interface BulletinOptions {
   readonly queriesDir?: string;
   /** @default BULLETIN_SECTIONS */
   readonly sections?: readonly BulletinSectionSpec[];
+  /** The lake's locks, to record the tables under the survey's release lock. @default a local lake's lock files */
+  readonly locks?: LakeLocks;
+  /** Who publishes, for the message another release waiting on the lock gets. */
+  readonly by?: string;
 }
 
 function hasWaveListing(engine: QueryEngine): engine is QueryEngine & { listWaves(): Promise<readonly KnownWave[]> } {
@@ -120,6 +125,8 @@ export async function buildBulletin(options: BulletinOptions): Promise<Bulletin>
       now,
       ...(waves ? { waves } : {}),
       queriesDir,
+      ...(options.locks ? { locks: options.locks } : {}),
+      ...(options.by ? { by: options.by } : {}),
     };
     const prepared = options.file
       ? await releaseTable({ ...release, file: `${options.file}#${spec.query}` })

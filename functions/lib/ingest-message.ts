@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import type { Catalog } from '../../core/catalog/catalog.ts';
 import { type IngestOutcome, ingestWave } from '../../core/ingest/ingest.ts';
-import type { WaveLocks } from '../../core/lock/wave-lock.ts';
+import type { LakeLocks } from '../../core/lock/lake-locks.ts';
 import type { Storage } from '../../core/storage/storage.ts';
 import { logger, metrics } from './powertools.ts';
 import { RawKeyError, type RawObject, rawObjectsOf } from './s3-events.ts';
@@ -14,7 +14,7 @@ export interface IngestDeps {
   /** The org_id HMAC key (the secret's value). */
   readonly orgKey: () => Promise<string>;
   /** The wave locks (DynamoDB): ingests of one wave, here or from a command line, run one after the other. */
-  readonly locks: WaveLocks;
+  readonly locks: LakeLocks;
   /** The catalog switched with each commit (Glue). */
   readonly catalog?: Catalog;
   /** Tags the rejected rows an ingest wrote so that the reports bucket expires them. */

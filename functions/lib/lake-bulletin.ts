@@ -30,6 +30,8 @@ export async function bulletinToLake(deps: LakeExportDeps, request: BulletinRequ
   const bulletin = await buildBulletin({
     engine: deps.engine,
     lake: deps.lake,
+    locks: deps.locks,
+    ...(deps.by ? { by: deps.by } : {}),
     survey,
     wave,
     deployment: deps.disclosure,

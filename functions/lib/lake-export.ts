@@ -2,6 +2,7 @@ import type { DisclosureSettings, SuppressionCounts } from '../../core/disclosur
 import type { QueryEngine } from '../../core/engine/query-engine.ts';
 import { exportQuery } from '../../core/export/index.ts';
 import { listWavePointers } from '../../core/lake.ts';
+import type { LakeLocks } from '../../core/lock/lake-locks.ts';
 import type { Storage } from '../../core/storage/storage.ts';
 import { type ExportRequest, rawParams } from './requests.ts';
 
@@ -9,6 +10,10 @@ import { type ExportRequest, rawParams } from './requests.ts';
 export interface LakeExportDeps {
   readonly engine: QueryEngine;
   readonly lake: Storage;
+  /** The lake's locks: each release is recorded under its survey's release lock (the stack's lock table). */
+  readonly locks: LakeLocks;
+  /** Who publishes, for another release waiting on the lock: "Lambda request …". */
+  readonly by?: string;
   /** Presigns a GET of an exports/ key; `inline` for a page to open in a browser rather than download. */
   readonly presign: (key: string, options?: { inline?: boolean }) => Promise<{ url: string; expiresAt: string }>;
   readonly queriesDir: string;
@@ -48,6 +53,8 @@ export async function exportToLake(deps: LakeExportDeps, request: ExportRequest)
     name,
     params: rawParams(request.params),
     lake: deps.lake,
+    locks: deps.locks,
+    ...(deps.by ? { by: deps.by } : {}),
     out: { storage: deps.lake, key },
     format,
     deployment: deps.disclosure,

@@ -56,7 +56,10 @@ export class IngestPipeline extends Construct {
   readonly visibilityTimeout: Duration;
   /** The secret key org_id is an HMAC under (CODEBOOK.md "org_id"). */
   readonly orgIdKey: secretsmanager.Secret;
-  /** The wave locks: ingests of one wave (here or from a command line with SURVEY_LOCK_TABLE) run one at a time. */
+  /**
+   * The lake's locks: ingests of one wave, and releases of one survey (the export function's, or a command line's
+   * with SURVEY_LOCK_TABLE), run one at a time.
+   */
   readonly locks: dynamodb.TableV2;
 
   /** Creates the queues, the function, the event notification and the event source. */
@@ -93,8 +96,8 @@ export class IngestPipeline extends Construct {
     props.lake.restrictWrites(this.function.executionRole);
     props.catalog.grantCommitPartitions(this.function);
 
-    // One item per wave being ingested, with a lease: the ingest renews it, and an expired one (a function that
-    // timed out) is taken over; TTL sweeps what nobody released.
+    // One item per wave being ingested (and per survey being released), with a lease: its holder renews it, and
+    // an expired one (a function that timed out) is taken over; TTL sweeps what nobody released.
     this.locks = new dynamodb.TableV2(this, 'IngestLocks', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       billing: dynamodb.Billing.onDemand(),

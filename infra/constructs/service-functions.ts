@@ -1,10 +1,11 @@
 import { Duration, Size } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { DataLake } from './data-lake.ts';
 import type { QueryWorkgroup } from './query-workgroup.ts';
-import { SurveyFunction } from './survey-function.ts';
+import { configure, SurveyFunction } from './survey-function.ts';
 
 /** How long before its timeout a function stops waiting for Athena: time to stop the query and answer. */
 export const ATHENA_WAIT_MARGIN = Duration.seconds(30);
@@ -15,6 +16,8 @@ export interface ServiceFunctionsProps {
   readonly lake: DataLake;
   /** The workgroup the query and export functions run in. */
   readonly workgroup: QueryWorkgroup;
+  /** The lake's lock table (the ingest pipeline's): the export function records releases under a survey's lock. */
+  readonly locks: dynamodb.ITableV2;
   /** The surveys that get an alias of the upload-url function: invoking alias <id> presigns uploads to <id> only. */
   readonly surveys: readonly string[];
   /** The largest wave file the upload-url function presigns a PUT for. @default Size.mebibytes(256) */
@@ -59,6 +62,9 @@ export class ServiceFunctions extends Construct {
     });
     props.workgroup.grantQuery(this.export);
     props.lake.grantReadWriteExports(this.export);
+    // Two releases of one survey at once could each be protected without the other in view: they take turns.
+    props.locks.grantReadWriteData(this.export);
+    configure(this.export, 'LOCK_TABLE', props.locks.tableName);
     waitForAthena(this.export);
     // The deployment's disclosure settings (context disclosureThreshold, disclosureP); requests may only make them
     // stricter, and the handler refuses a threshold under 3 or p = 0.

@@ -2,12 +2,12 @@
 //   node bin/run-ts.js test/helpers/ingest-child.ts <lake> <catalog.json> <file.csv> <org key> <work dir> <fault>
 //     [staleMs]
 // <fault> is "<kill|kill-after>@<step index>" for a write or delete of the lake, or "catalog:<kill|kill-after>";
-// staleMs is the wave lock's (LocalWaveLocks' option), so that a test need not wait the default for it to go stale.
+// staleMs is the wave lock's (LocalLakeLocks' option), so that a test need not wait the default for it to go stale.
 // It prints its pid, then the outcome if it was not killed.
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { ingestWave } from '../../core/ingest/ingest.ts';
-import { LocalWaveLocks } from '../../core/lock/local-lock.ts';
+import { LocalLakeLocks } from '../../core/lock/local-lock.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import { type Fault, FaultyStorage } from './faulty-storage.ts';
 import { type CatalogFault, RecordingCatalog } from './recording-catalog.ts';
@@ -36,7 +36,7 @@ const outcome = await ingestWave({
   wave: 2023,
   sourceFile: basename(file),
   orgKey,
-  locks: new LocalWaveLocks(lake, staleMs === undefined ? {} : { staleMs: Number(staleMs) }),
+  locks: new LocalLakeLocks(lake, staleMs === undefined ? {} : { staleMs: Number(staleMs) }),
   catalog,
   tempDir,
 });

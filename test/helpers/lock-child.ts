@@ -6,14 +6,14 @@
 // So a test starts the children once and races them many times, every child asking at the same moment, or kills
 // or freezes one that holds the lock.
 import { createInterface } from 'node:readline';
-import { LocalWaveLocks } from '../../core/lock/local-lock.ts';
-import { type Lease, WaveBusyError } from '../../core/lock/wave-lock.ts';
+import { type Lease, WaveBusyError } from '../../core/lock/lake-locks.ts';
+import { LocalLakeLocks } from '../../core/lock/local-lock.ts';
 
 const [lake, name, staleMs] = process.argv.slice(2);
 if (lake === undefined || name === undefined) {
   throw new Error('lock-child: usage: lock-child.ts <lake> <name> [staleMs]');
 }
-const locks = new LocalWaveLocks(lake, staleMs === undefined ? {} : { staleMs: Number(staleMs) });
+const locks = new LocalLakeLocks(lake, staleMs === undefined ? {} : { staleMs: Number(staleMs) });
 let lease: Lease | undefined;
 let round = 0;
 process.stdout.write('ready\n');

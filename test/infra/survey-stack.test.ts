@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { App, CfnResource, Size, Stack, TagManager } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
@@ -437,7 +438,7 @@ describe('the functions', () => {
     }
   });
 
-  it('give the ingest function a lock table it may read and write, with a TTL on expiresAt', () => {
+  it('give the ingest and export functions a lock table they may read and write, with a TTL on expiresAt', () => {
     const tables = resources('AWS::DynamoDB::GlobalTable');
     const [id, table] = Object.entries(tables)[0]!;
     expect(Object.keys(tables)).toHaveLength(1);
@@ -445,10 +446,22 @@ describe('the functions', () => {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
-    const env = environment(functions().ingest) as Record<string, unknown>;
-    expect(env.LOCK_TABLE).toEqual({ Ref: id });
-    const policies = JSON.stringify(resources('AWS::IAM::Policy'));
-    expect(policies).toContain('dynamodb:PutItem');
+    const tableArn = JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] });
+    for (const fn of [functions().ingest, functions().export]) {
+      const env = environment(fn) as Record<string, unknown>;
+      expect(env.LOCK_TABLE).toEqual({ Ref: id });
+      // The statements of the policies attached to this function's role that name the table.
+      const role = JSON.stringify({ Ref: logicalId(built.stack, fn.role!.node.defaultChild as CfnResource) });
+      const statements = Object.values(resources('AWS::IAM::Policy'))
+        .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(role))
+        .flatMap(
+          (policy) =>
+            (policy.Properties.PolicyDocument as { Statement: { Action: string[]; Resource: unknown }[] }).Statement,
+        )
+        .filter((statement) => JSON.stringify(statement.Resource).includes(tableArn));
+      const actions = statements.flatMap((statement) => statement.Action);
+      expect(actions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem']));
+    }
   });
 
   it('are told exactly the names of what they were granted', () => {
@@ -482,6 +495,7 @@ describe('the functions', () => {
         'EXPORTS_BUCKET',
         'GLUE_DATABASE',
         'GLUE_TABLE',
+        'LOCK_TABLE',
       ].sort(),
     );
     expect(env('uploadUrl')).toEqual([...common, 'MAX_UPLOAD_BYTES', 'RAW_BUCKET', 'URL_EXPIRES_SECONDS'].sort());
@@ -573,7 +587,10 @@ describe('the user roles for IAM Identity Center', () => {
     const lake = new DataLake(stack, 'DataLake');
     const catalog = new Catalog(stack, 'Catalog', { curated: lake.curated });
     const workgroup = new QueryWorkgroup(stack, 'QueryWorkgroup', { lake, catalog, queriesDir: '/nonexistent' });
-    const functions = new ServiceFunctions(stack, 'Functions', { lake, workgroup, surveys: ['uk-se'] });
+    const locks = new dynamodb.TableV2(stack, 'Locks', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    });
+    const functions = new ServiceFunctions(stack, 'Functions', { lake, workgroup, locks, surveys: ['uk-se'] });
     const sso = new iam.ArnPrincipal(
       'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_UkSe_0123',
     );

@@ -10,12 +10,14 @@ import { DuckDbEngine } from '../../core/engine/duckdb-engine.ts';
 import { prepareRelease } from '../../core/export/index.ts';
 import { generateWave } from '../../core/generate/index.ts';
 import { ingestWave } from '../../core/ingest/ingest.ts';
+import { DynamoLakeLocks } from '../../core/lock/dynamodb-lock.ts';
 import { BULLETIN_SECTIONS } from '../../core/pages/index.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import type { Storage } from '../../core/storage/storage.ts';
 import { type BulletinResponse, createExportHandler } from '../../functions/export.ts';
 import { lakeStorage } from '../../functions/lib/lake.ts';
 import { presignDownload } from '../../functions/lib/presign.ts';
+import { type LocalDynamo, startLocalDynamo } from '../helpers/dynalite.ts';
 import { type LocalS3, startLocalS3 } from '../helpers/s3rver.ts';
 
 const ORG_KEY = 'bulletin-handler-key';
@@ -25,6 +27,7 @@ const context = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 60_000 
 let work: string;
 let local: LocalStorage;
 let s3: LocalS3;
+let dynamo: LocalDynamo;
 let lake: Storage;
 let engine: DuckDbEngine;
 let handler: (event: unknown, context: Context) => Promise<unknown>;
@@ -46,9 +49,12 @@ beforeAll(async () => {
   lake = lakeStorage(s3.client, { CURATED_BUCKET: 'curated', EXPORTS_BUCKET: 'exports' });
   for (const key of await local.list('curated/')) await lake.put(key, await readFile(local.localPath(key)!));
   engine = await DuckDbEngine.open(local);
+  dynamo = await startLocalDynamo();
+  const locks = new DynamoLakeLocks(dynamo.client, dynamo.table);
   handler = createExportHandler(() => ({
     engine,
     lake,
+    locks,
     presign: (key, options) => presignDownload(s3.client, 'exports', key, 900, options),
     now: () => NOW,
   })) as unknown as typeof handler;
@@ -57,6 +63,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await engine?.close();
   await s3?.close();
+  await dynamo?.close();
   await rm(work, { recursive: true, force: true });
 });
 

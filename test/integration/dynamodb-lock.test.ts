@@ -1,9 +1,15 @@
-// DynamoWaveLocks against a real DynamoDB implementation (dynalite) on loopback: the conditional writes are the
+// DynamoLakeLocks against a real DynamoDB implementation (dynalite) on loopback: the conditional writes are the
 // server's, so a race here is a race DynamoDB would see.
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoWaveLocks } from '../../core/lock/dynamodb-lock.ts';
-import { type Lease, type LockHolder, LockLostError, WaveBusyError } from '../../core/lock/wave-lock.ts';
+import { DynamoLakeLocks } from '../../core/lock/dynamodb-lock.ts';
+import {
+  type Lease,
+  type LockHolder,
+  LockLostError,
+  ReleaseBusyError,
+  WaveBusyError,
+} from '../../core/lock/lake-locks.ts';
 import { type LocalDynamo, startLocalDynamo } from '../helpers/dynalite.ts';
 
 let dynamo: LocalDynamo;
@@ -38,10 +44,33 @@ async function settle<T>(promise: Promise<T>): Promise<{ ok: T } | { error: unkn
   }
 }
 
-describe('DynamoWaveLocks on dynalite', () => {
+describe('DynamoLakeLocks on dynalite', () => {
+  it("keeps a survey's release lock apart from its waves' locks, and refuses a second release while one holds it", async () => {
+    const locks = new DynamoLakeLocks(dynamo.client, dynamo.table, { leaseSeconds: 60 });
+    const survey = `rel-${freshWave()}`;
+    const release = await locks.acquireReleases(survey, holder('export a'));
+    const key = { pk: { S: `lock#${survey}#releases` } };
+    const { Item } = await dynamo.client.send(
+      new GetItemCommand({ TableName: dynamo.table, Key: key, ConsistentRead: true }),
+    );
+    expect(Item?.attempt?.S).toBe('export a');
+    const busy = await settle(locks.acquireReleases(survey, holder('export b')));
+    expect('error' in busy && busy.error).toBeInstanceOf(ReleaseBusyError);
+    expect('error' in busy && (busy.error as Error).message).toMatch(
+      new RegExp(`^export: another release of ${survey} is being recorded \\(ingest export a, since `),
+    );
+    // An ingest of one of its waves is not held up by a release.
+    const wave = await locks.acquire(survey, 2023, holder('ingest'));
+    await wave.release();
+    await release.check();
+    await release.release();
+    const next = await locks.acquireReleases(survey, holder('export b'));
+    await next.release();
+  });
+
   it('takes a free lock as an item naming the holder with a future expiry, and deletes it on release', async () => {
     const wave = freshWave();
-    const locks = new DynamoWaveLocks(dynamo.client, dynamo.table, { leaseSeconds: 60 });
+    const locks = new DynamoLakeLocks(dynamo.client, dynamo.table, { leaseSeconds: 60 });
     const lease = await locks.acquire('uk-se', wave, holder('a'));
     const held = await item(wave);
     expect(held?.attempt?.S).toBe('a');
@@ -57,8 +86,8 @@ describe('DynamoWaveLocks on dynalite', () => {
 
   it('refuses a second acquire while the lock is held, naming the holder', async () => {
     const wave = freshWave();
-    const first = await new DynamoWaveLocks(dynamo.client, dynamo.table).acquire('uk-se', wave, holder('a'));
-    const busy = await settle(new DynamoWaveLocks(dynamo.client, dynamo.table).acquire('uk-se', wave, holder('b')));
+    const first = await new DynamoLakeLocks(dynamo.client, dynamo.table).acquire('uk-se', wave, holder('a'));
+    const busy = await settle(new DynamoLakeLocks(dynamo.client, dynamo.table).acquire('uk-se', wave, holder('b')));
     expect('error' in busy && busy.error).toBeInstanceOf(WaveBusyError);
     const error = (busy as { error: WaveBusyError }).error;
     expect(error.holder?.attempt).toBe('a');
@@ -84,7 +113,7 @@ describe('DynamoWaveLocks on dynalite', () => {
         },
       }),
     );
-    const lease = await new DynamoWaveLocks(dynamo.client, dynamo.table).acquire('uk-se', wave, holder('b'));
+    const lease = await new DynamoLakeLocks(dynamo.client, dynamo.table).acquire('uk-se', wave, holder('b'));
     expect((await item(wave))?.attempt?.S).toBe('b');
     await lease.check();
     await lease.release();
@@ -92,14 +121,14 @@ describe('DynamoWaveLocks on dynalite', () => {
 
   it('keeps the lock of a holder that is still running past its lease: it renews it', async () => {
     const wave = freshWave();
-    const lease = await new DynamoWaveLocks(dynamo.client, dynamo.table, { leaseSeconds: 2 }).acquire(
+    const lease = await new DynamoLakeLocks(dynamo.client, dynamo.table, { leaseSeconds: 2 }).acquire(
       'uk-se',
       wave,
       holder('a'),
     );
     const first = Number((await item(wave))?.expiresAt?.N);
     await sleep(3500);
-    await expect(new DynamoWaveLocks(dynamo.client, dynamo.table).acquire('uk-se', wave, holder('b'))).rejects.toThrow(
+    await expect(new DynamoLakeLocks(dynamo.client, dynamo.table).acquire('uk-se', wave, holder('b'))).rejects.toThrow(
       WaveBusyError,
     );
     expect(Number((await item(wave))?.expiresAt?.N)).toBeGreaterThan(first);
@@ -110,14 +139,14 @@ describe('DynamoWaveLocks on dynalite', () => {
   it('lets another take a lock its holder stopped renewing; the first finds it lost and its release leaves it', async () => {
     const wave = freshWave();
     const cutOff = dynamo.connect();
-    const first = await new DynamoWaveLocks(cutOff.client, dynamo.table, { leaseSeconds: 1 }).acquire(
+    const first = await new DynamoLakeLocks(cutOff.client, dynamo.table, { leaseSeconds: 1 }).acquire(
       'uk-se',
       wave,
       holder('a'),
     );
     // The first holder freezes (a suspended laptop, a frozen Lambda): its renewals no longer reach DynamoDB.
     cutOff.partitioned = true;
-    const other = new DynamoWaveLocks(dynamo.client, dynamo.table, { leaseSeconds: 60 });
+    const other = new DynamoLakeLocks(dynamo.client, dynamo.table, { leaseSeconds: 60 });
     await expect(other.acquire('uk-se', wave, holder('b'))).rejects.toThrow(WaveBusyError);
     let second: Lease | undefined;
     for (let tries = 0; second === undefined && tries < 40; tries++) {
@@ -141,7 +170,7 @@ describe('DynamoWaveLocks on dynalite', () => {
 
   it('makes check() throw LockLostError when the lock item is gone', async () => {
     const wave = freshWave();
-    const lease = await new DynamoWaveLocks(dynamo.client, dynamo.table).acquire('uk-se', wave, holder('a'));
+    const lease = await new DynamoLakeLocks(dynamo.client, dynamo.table).acquire('uk-se', wave, holder('a'));
     // Deleted behind the holder's back (by hand, or by the table's TTL): the holder must not commit.
     await dynamo.client.send(
       new DeleteItemCommand({ TableName: dynamo.table, Key: { pk: { S: `lock#uk-se#${wave}` } } }),
@@ -173,7 +202,7 @@ describe('DynamoWaveLocks on dynalite', () => {
       }
       const results = await Promise.all(
         Array.from({ length: 12 }, (_, i) =>
-          settle(new DynamoWaveLocks(dynamo.client, dynamo.table).acquire('uk-se', wave, holder(`r${i}`))),
+          settle(new DynamoLakeLocks(dynamo.client, dynamo.table).acquire('uk-se', wave, holder(`r${i}`))),
         ),
       );
       const winners = results.flatMap((result, i) => ('ok' in result ? [i] : []));

@@ -15,8 +15,8 @@ import { generateWave } from '../../core/generate/index.ts';
 import { listAttempts } from '../../core/ingest/attempts.ts';
 import { type IngestOutcome, ingestWave } from '../../core/ingest/ingest.ts';
 import { readWavePointer, type WavePointer } from '../../core/lake.ts';
-import { LocalWaveLocks } from '../../core/lock/local-lock.ts';
-import { WaveBusyError } from '../../core/lock/wave-lock.ts';
+import { WaveBusyError } from '../../core/lock/lake-locks.ts';
+import { LocalLakeLocks } from '../../core/lock/local-lock.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import type { Storage } from '../../core/storage/storage.ts';
 import { type Fault, FaultyStorage, InjectedFault, type StepKind, strikes } from '../helpers/faulty-storage.ts';
@@ -98,7 +98,7 @@ function ingest(
     wave: WAVE,
     sourceFile: basename(file),
     orgKey: ORG_KEY,
-    locks: new LocalWaveLocks(lake, extra.staleMs === undefined ? {} : { staleMs: extra.staleMs }),
+    locks: new LocalLakeLocks(lake, extra.staleMs === undefined ? {} : { staleMs: extra.staleMs }),
     catalog,
     tempDir: extra.tempDir ?? join(dir, 'work'),
     ...(extra.signal ? { signal: extra.signal } : {}),

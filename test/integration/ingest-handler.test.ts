@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateWave } from '../../core/generate/index.ts';
 import { ingestWave } from '../../core/ingest/ingest.ts';
 import { readWavePointer } from '../../core/lake.ts';
-import { DynamoWaveLocks } from '../../core/lock/dynamodb-lock.ts';
+import { DynamoLakeLocks } from '../../core/lock/dynamodb-lock.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import type { Storage } from '../../core/storage/storage.ts';
 import { createIngestHandler, type IngestDeps } from '../../functions/ingest.ts';
@@ -107,7 +107,7 @@ function deps(overrides: Partial<IngestDeps> = {}): IngestDeps {
   return {
     storage: lake,
     orgKey: async () => ORG_KEY,
-    locks: new DynamoWaveLocks(dynamo.client, dynamo.table),
+    locks: new DynamoLakeLocks(dynamo.client, dynamo.table),
     expireRejectedRows: (key) => tagObject(s3.client, 'reports', key, REJECTED_ROWS_TAG),
     ...overrides,
   };

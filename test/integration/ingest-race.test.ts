@@ -14,9 +14,9 @@ import { generateWave } from '../../core/generate/index.ts';
 import { listAttempts } from '../../core/ingest/attempts.ts';
 import { type IngestOutcome, ingestWave } from '../../core/ingest/ingest.ts';
 import { readWavePointer } from '../../core/lake.ts';
-import { DynamoWaveLocks } from '../../core/lock/dynamodb-lock.ts';
-import { LocalWaveLocks } from '../../core/lock/local-lock.ts';
-import { LockLostError, WaveBusyError, type WaveLocks } from '../../core/lock/wave-lock.ts';
+import { DynamoLakeLocks } from '../../core/lock/dynamodb-lock.ts';
+import { type LakeLocks, LockLostError, WaveBusyError } from '../../core/lock/lake-locks.ts';
+import { LocalLakeLocks } from '../../core/lock/local-lock.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import { S3Storage } from '../../core/storage/s3-storage.ts';
 import type { Storage } from '../../core/storage/storage.ts';
@@ -59,7 +59,7 @@ afterAll(async () => {
 /** A lake of its own: a local directory with its lock files, or a prefix of the bucket with a lock table. */
 interface Lake {
   readonly storage: Storage;
-  readonly locks: WaveLocks;
+  readonly locks: LakeLocks;
   /** Every key in the lake. */
   keys(): Promise<string[]>;
 }
@@ -68,7 +68,7 @@ let lakes = 0;
 function localLake(): Lake {
   const root = join(dir, `lake-${++lakes}`);
   const storage = new LocalStorage(root);
-  return { storage, locks: new LocalWaveLocks(root), keys: () => storage.list('') };
+  return { storage, locks: new LocalLakeLocks(root), keys: () => storage.list('') };
 }
 
 async function s3Lake(leaseSeconds = 30): Promise<Lake & { table: string }> {
@@ -78,14 +78,14 @@ async function s3Lake(leaseSeconds = 30): Promise<Lake & { table: string }> {
   return {
     storage,
     table,
-    locks: new DynamoWaveLocks(dynamo.client, table, { leaseSeconds }),
+    locks: new DynamoLakeLocks(dynamo.client, table, { leaseSeconds }),
     keys: () => storage.list(''),
   };
 }
 
 interface Run {
   storage?: Storage;
-  locks?: WaveLocks;
+  locks?: LakeLocks;
   catalog?: RecordingCatalog;
   sourceFile?: string;
   sourceTag?: string;
@@ -233,7 +233,7 @@ describe('two ingests of one wave on S3 (s3rver), locked in DynamoDB (dynalite),
     const first = ingest(lake, files.b, {
       storage,
       catalog,
-      locks: new DynamoWaveLocks(frozen.client, lake.table, { leaseSeconds: 2 }),
+      locks: new DynamoLakeLocks(frozen.client, lake.table, { leaseSeconds: 2 }),
     });
     await strikes(storage.reached, first);
     frozen.partitioned = true;

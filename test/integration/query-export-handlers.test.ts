@@ -26,6 +26,7 @@ import { exportQuery } from '../../core/export/index.ts';
 import { generateWave } from '../../core/generate/index.ts';
 import { ingestWave } from '../../core/ingest/ingest.ts';
 import { listWavePointers } from '../../core/lake.ts';
+import { DynamoLakeLocks } from '../../core/lock/dynamodb-lock.ts';
 import { runSavedQuery } from '../../core/queries/index.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import type { Storage } from '../../core/storage/storage.ts';
@@ -33,6 +34,7 @@ import { createExportHandler, type ExportResponse } from '../../functions/export
 import { lakeStorage } from '../../functions/lib/lake.ts';
 import { presignDownload } from '../../functions/lib/presign.ts';
 import { createQueryHandler } from '../../functions/query.ts';
+import { type LocalDynamo, startLocalDynamo } from '../helpers/dynalite.ts';
 import { type LocalS3, startLocalS3 } from '../helpers/s3rver.ts';
 
 // The handlers' Powertools log lines (ingest-handler.test.ts checks them) would only clutter this file's output.
@@ -47,6 +49,7 @@ const context = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 60_000 
 let work: string;
 let local: LocalStorage;
 let s3: LocalS3;
+let dynamo: LocalDynamo;
 let lake: Storage;
 let duck: { instance: DuckDBInstance; connection: DuckDBConnection };
 const athenaClient = new AthenaClient({ region: 'eu-west-2', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
@@ -136,6 +139,7 @@ beforeAll(async () => {
   }
   // The curated bucket holds what the ingest committed: the handlers read its wave pointers from S3.
   s3 = await startLocalS3(['curated', 'exports']);
+  dynamo = await startLocalDynamo();
   lake = lakeStorage(s3.client, { CURATED_BUCKET: 'curated', EXPORTS_BUCKET: 'exports' });
   for (const key of await local.list('curated/')) await lake.put(key, await readFile(local.localPath(key)!));
 
@@ -160,6 +164,7 @@ afterAll(async () => {
   duck.instance.closeSync();
   athena.restore();
   await s3.close();
+  await dynamo.close();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -170,6 +175,7 @@ const exportHandlerAt = (now: Date) =>
   createExportHandler(() => ({
     engine: engine(),
     lake,
+    locks: new DynamoLakeLocks(dynamo.client, dynamo.table),
     presign: (key) => presignDownload(s3.client, 'exports', key, 900),
     now: () => now,
   })) as unknown as (event: unknown, context: Context) => Promise<ExportResponse>;

@@ -7,7 +7,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { Context, S3Event, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putPresigned } from '../../cli/commands/upload.ts';
-import { DynamoWaveLocks } from '../../core/lock/dynamodb-lock.ts';
+import { DynamoLakeLocks } from '../../core/lock/dynamodb-lock.ts';
 import { S3Storage } from '../../core/storage/s3-storage.ts';
 import { createIngestHandler } from '../../functions/ingest.ts';
 import { presignUpload } from '../../functions/lib/upload-url.ts';
@@ -58,7 +58,7 @@ describe('survey upload against a real S3-compatible server', () => {
     const handler = createIngestHandler(() => ({
       storage,
       orgKey: async () => 'test-key',
-      locks: new DynamoWaveLocks(dynamo.client, dynamo.table),
+      locks: new DynamoLakeLocks(dynamo.client, dynamo.table),
     }));
     const ingests: Promise<unknown>[] = [];
     const onEvent = (event: S3Event) => {

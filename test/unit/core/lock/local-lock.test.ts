@@ -1,4 +1,4 @@
-// LocalWaveLocks on the real filesystem, with real child processes that hold the lock and are killed (SIGKILL) or
+// LocalLakeLocks on the real filesystem, with real child processes that hold the lock and are killed (SIGKILL) or
 // frozen (SIGSTOP) while they do: proper-lockfile's lock directory, refreshed while held and taken over once stale.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -7,8 +7,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalWaveLocks } from '../../../../core/lock/local-lock.ts';
-import { type Lease, type LockHolder, LockLostError, WaveBusyError } from '../../../../core/lock/wave-lock.ts';
+import { type Lease, type LockHolder, LockLostError, WaveBusyError } from '../../../../core/lock/lake-locks.ts';
+import { LocalLakeLocks } from '../../../../core/lock/local-lock.ts';
 
 const repo = new URL('../../../..', import.meta.url).pathname;
 /** The smallest staleness proper-lockfile allows: a lock not refreshed for 2 s is taken over. */
@@ -97,7 +97,7 @@ async function acquireOnceFree(root: string, attempt: string, deadline: number) 
   for (;;) {
     const at = Date.now();
     const result = await settle(
-      new LocalWaveLocks(root, { staleMs: STALE_MS }).acquire('uk-se', 2023, holder(attempt)),
+      new LocalLakeLocks(root, { staleMs: STALE_MS }).acquire('uk-se', 2023, holder(attempt)),
     );
     if ('ok' in result) return { lease: result.ok, at, refusals };
     refusals.push({ at, error: result.error });
@@ -106,10 +106,10 @@ async function acquireOnceFree(root: string, attempt: string, deadline: number) 
   }
 }
 
-describe('LocalWaveLocks', () => {
+describe('LocalLakeLocks', () => {
   it('takes a free lock as a directory with a holder file naming the holder and this process, and removes both on release', async () => {
     const root = await lake();
-    const locks = new LocalWaveLocks(root);
+    const locks = new LocalLakeLocks(root);
     const lease = await locks.acquire('uk-se', 2023, holder('a'));
     expect((await stat(lockDir(root))).isDirectory()).toBe(true);
     expect(await readHolder(root)).toEqual({ ...holder('a'), pid: process.pid, host: hostname() });
@@ -125,8 +125,8 @@ describe('LocalWaveLocks', () => {
 
   it('refuses a second acquire while the lock is held, naming the holder, and leaves the lock as it was', async () => {
     const root = await lake();
-    const first = await new LocalWaveLocks(root).acquire('uk-se', 2023, holder('a'));
-    const busy = await settle(new LocalWaveLocks(root).acquire('uk-se', 2023, holder('b')));
+    const first = await new LocalLakeLocks(root).acquire('uk-se', 2023, holder('a'));
+    const busy = await settle(new LocalLakeLocks(root).acquire('uk-se', 2023, holder('b')));
     expect('error' in busy && busy.error).toBeInstanceOf(WaveBusyError);
     const error = (busy as { error: WaveBusyError }).error;
     expect(error.holder?.attempt).toBe('a');
@@ -135,7 +135,7 @@ describe('LocalWaveLocks', () => {
     expect((await readHolder(root)).attempt).toBe('a');
     await first.check();
     // The other wave of the survey has a lock of its own.
-    const other = await new LocalWaveLocks(root).acquire('uk-se', 2021, holder('c'));
+    const other = await new LocalLakeLocks(root).acquire('uk-se', 2021, holder('c'));
     await other.release();
     await first.check();
     await first.release();
@@ -145,7 +145,7 @@ describe('LocalWaveLocks', () => {
   it('takes over at once a lock whose directory has not been refreshed for longer than staleMs', async () => {
     const root = await lake();
     await deadLock(root);
-    const lease = await new LocalWaveLocks(root, { staleMs: STALE_MS }).acquire('uk-se', 2023, holder('b'));
+    const lease = await new LocalLakeLocks(root, { staleMs: STALE_MS }).acquire('uk-se', 2023, holder('b'));
     expect(Date.now() - (await stat(lockDir(root))).mtimeMs).toBeLessThan(STALE_MS);
     expect((await readHolder(root)).attempt).toBe('b');
     await lease.check();
@@ -155,7 +155,7 @@ describe('LocalWaveLocks', () => {
 
   it('makes check() throw LockLostError once the lock directory is removed under its holder', async () => {
     const root = await lake();
-    const lease = await new LocalWaveLocks(root, { staleMs: STALE_MS }).acquire('uk-se', 2023, holder('a'));
+    const lease = await new LocalLakeLocks(root, { staleMs: STALE_MS }).acquire('uk-se', 2023, holder('a'));
     await rm(lockDir(root), { recursive: true });
     // The holder finds out at its next refresh, at most a fifth of staleMs (and at least 1 s) later.
     const deadline = Date.now() + 1000 + SLACK_MS;
@@ -175,7 +175,7 @@ describe('LocalWaveLocks', () => {
 
   it('makes check() throw LockLostError at once when the holder file names another attempt, and release() leaves that file', async () => {
     const root = await lake();
-    const lease = await new LocalWaveLocks(root, { staleMs: STALE_MS }).acquire('uk-se', 2023, holder('a'));
+    const lease = await new LocalLakeLocks(root, { staleMs: STALE_MS }).acquire('uk-se', 2023, holder('a'));
     // What a takeover its refresh has not noticed yet looks like: another attempt's holder file.
     await writeFile(holderFile(root), JSON.stringify({ ...holder('b'), pid: 1, host: hostname() }));
     await expect(lease.check()).rejects.toThrow(LockLostError);
@@ -196,7 +196,7 @@ describe('LocalWaveLocks', () => {
       // Alive, it refreshes its lock: for longer than staleMs nobody else gets it.
       const aliveUntil = Date.now() + STALE_MS + 500;
       while (Date.now() < aliveUntil) {
-        const busy = await settle(new LocalWaveLocks(root, { staleMs: STALE_MS }).acquire('uk-se', 2023, holder('x')));
+        const busy = await settle(new LocalLakeLocks(root, { staleMs: STALE_MS }).acquire('uk-se', 2023, holder('x')));
         expect('error' in busy && busy.error).toBeInstanceOf(WaveBusyError);
         await sleep(100);
       }
@@ -260,7 +260,7 @@ describe('LocalWaveLocks', () => {
       expect(existsSync(lockDir(root))).toBe(true);
       expect(await readHolder(root)).toMatchObject({ attempt: 'b', pid: process.pid });
       await lease.check();
-      await expect(new LocalWaveLocks(root).acquire('uk-se', 2023, holder('c'))).rejects.toThrow(/ingest b/);
+      await expect(new LocalLakeLocks(root).acquire('uk-se', 2023, holder('c'))).rejects.toThrow(/ingest b/);
       frozen.child.stdin.end();
       await new Promise((resolve) => frozen.child.once('close', resolve));
       await lease.check();
@@ -285,7 +285,7 @@ describe('LocalWaveLocks', () => {
         if (stale) await deadLock(root);
         const results = await Promise.all(
           Array.from({ length: 16 }, (_, i) =>
-            settle(new LocalWaveLocks(root, { staleMs: STALE_MS }).acquire('uk-se', 2023, holder(`r${i}`))),
+            settle(new LocalLakeLocks(root, { staleMs: STALE_MS }).acquire('uk-se', 2023, holder(`r${i}`))),
           ),
         );
         const leases = results.flatMap((result) => ('ok' in result ? [result.ok] : []));
@@ -300,7 +300,7 @@ describe('LocalWaveLocks', () => {
         await rm(holderFile(root), { force: true });
       }
       // proper-lockfile's own takeover (rmdir then mkdir) is not atomic (moxystudio/node-proper-lockfile#121): the
-      // door LocalWaveLocks passes takers through is what makes one winner here.
+      // door LocalLakeLocks passes takers through is what makes one winner here.
       expect(failures).toEqual([]);
     });
 
