@@ -1,4 +1,4 @@
-import { type Attempt, listAttempts } from '../../core/ingest/attempts.ts';
+import { type Attempt, listAttempts, listRunning } from '../../core/ingest/attempts.ts';
 import { getSurvey } from '../../schemas/index.ts';
 import { type Command, parseCommandArgs, SURVEY_IDS } from '../command.ts';
 import { openStorage } from '../lake.ts';
@@ -8,7 +8,7 @@ export const command: Command = {
   help: {
     usage: ['status [--survey <id>] [--json]'],
     description:
-      'Every ingest attempt, newest first: when, the survey and wave, the file and its SHA-256, the outcome (committed, unchanged, refused, failed), the counts, and why a file was refused or an attempt failed.',
+      'Every ingest attempt, newest first: when, the survey and wave, the file and its SHA-256, the outcome (committed, unchanged, refused, failed), the counts, and why a file was refused or an attempt failed; then the attempts under way.',
     options: [
       ['--survey <id>', `only this survey's attempts: ${SURVEY_IDS}`],
       ['--json', 'the attempts as a JSON array'],
@@ -28,8 +28,13 @@ export const command: Command = {
       process.stdout.write(`${JSON.stringify(attempts, null, 2)}\n`);
       return 0;
     }
+    const running = (await listRunning(storage, survey)).map(
+      (marker) =>
+        `under way: ${marker.survey} wave ${marker.wave}, ${marker.file}, ${marker.by} since ${marker.startedAt} (one killed stays here until the wave's next ingest records it)`,
+    );
     if (attempts.length === 0) {
-      process.stdout.write(`no ingest attempts in ${storage.location}${survey ? ` for ${survey}` : ''}\n`);
+      const none = `no ingest attempts in ${storage.location}${survey ? ` for ${survey}` : ''}`;
+      process.stdout.write(`${[none, ...running].join('\n')}\n`);
       return 0;
     }
     const rows = attempts.map(row);
@@ -45,7 +50,7 @@ export const command: Command = {
       out.push(line(rows[i]!));
       if (attempt.reason) out.push(`    ${attempt.outcome === 'unchanged' ? '' : 'why: '}${attempt.reason}`);
     });
-    process.stdout.write(`${out.join('\n')}\n`);
+    process.stdout.write(`${[...out, ...running].join('\n')}\n`);
     return 0;
   },
 };

@@ -1,5 +1,6 @@
-// The ingest ledger: one small object per attempt, under the wave's reports, written once and never changed
-// (so two attempts never write the same object). `survey status` lists them.
+// The ingest ledger: one small object per attempt, under the wave's reports, written when the attempt ends (two
+// attempts never write the same object). `survey status` lists them. An attempt under way has a marker beside
+// them, so that one killed before it could write its record (kill -9, a Lambda timeout) is recorded by the next.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { reportsPrefix } from '../lake.ts';
@@ -55,6 +56,81 @@ export function attemptsPrefix(survey: string, wave: number): string {
 /** The key of a refused file's report. */
 export function refusedKey(survey: string, wave: number, attempt: string): string {
   return `${reportsPrefix(safeSurvey(survey), wave)}refused/${attempt}.json`;
+}
+
+/** The folder of one wave's attempts under way: a marker each, from taking the wave's lock to its record. */
+export function runningPrefix(survey: string, wave: number): string {
+  return `${reportsPrefix(safeSurvey(survey), wave)}running/`;
+}
+
+/** An attempt under way, as its marker says: what its record would start with, and what runs it. */
+const MarkerSchema = AttemptSchema.pick({
+  attempt: true,
+  survey: true,
+  wave: true,
+  file: true,
+  bytes: true,
+  startedAt: true,
+}).extend({ by: z.string() });
+/** An attempt under way, as its marker says. */
+export type RunningMarker = z.infer<typeof MarkerSchema>;
+
+/** Marks an attempt as under way; called once it holds the wave's lock, removed once its record is written. */
+export async function markRunning(storage: Storage, marker: RunningMarker): Promise<void> {
+  await storage.put(`${runningPrefix(marker.survey, marker.wave)}${marker.attempt}.json`, JSON.stringify(marker), {
+    contentType: 'application/json',
+  });
+}
+
+/**
+ * The attempts under way, of one survey or all, oldest first: those whose marker is there without a record. One
+ * killed is among them until the next ingest of its wave records it.
+ */
+export async function listRunning(storage: Storage, survey?: string): Promise<RunningMarker[]> {
+  const prefix = survey === undefined ? 'reports/' : `reports/survey=${safeSurvey(survey)}/`;
+  const markers: RunningMarker[] = [];
+  for (const key of (await storage.list(prefix)).filter((k) => /\/running\/[^/]+\.json$/.test(k))) {
+    const text = await storage.getText(key);
+    const marker = text === undefined ? undefined : MarkerSchema.safeParse(JSON.parse(text));
+    if (!marker?.success) continue;
+    const { survey: id, wave, attempt } = marker.data;
+    if ((await storage.getText(`${attemptsPrefix(id, wave)}${attempt}.json`)) === undefined) markers.push(marker.data);
+  }
+  return markers.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
+
+/** Removes an attempt's marker. */
+export async function unmarkRunning(storage: Storage, survey: string, wave: number, attempt: string): Promise<void> {
+  await storage.delete(`${runningPrefix(survey, wave)}${attempt}.json`);
+}
+
+/**
+ * Records, as failed, the attempts of a wave whose markers outlived them, and removes the markers; returns their
+ * ids. Called by the holder of the wave's lock (`by`, its attempt id): no other attempt of the wave is under way,
+ * so each was stopped before it ended (killed, or its function timed out). One that wrote its record before it
+ * died only loses its marker.
+ */
+export async function recordStopped(storage: Storage, survey: string, wave: number, by: string): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const key of await storage.list(runningPrefix(survey, wave))) {
+    const text = await storage.getText(key);
+    const marker = text === undefined ? undefined : MarkerSchema.safeParse(JSON.parse(text));
+    if (marker?.success && marker.data.attempt !== by) {
+      const { by: ranBy, ...start } = marker.data;
+      const recorded = await storage.getText(`${attemptsPrefix(survey, wave)}${start.attempt}.json`);
+      if (recorded === undefined) {
+        await recordAttempt(storage, {
+          ...start,
+          endedAt: new Date().toISOString(),
+          outcome: 'failed',
+          reason: `stopped before it ended (${ranBy} was killed or timed out); recorded by attempt ${by}, which found its marker`,
+        });
+        stopped.push(start.attempt);
+      }
+    }
+    await storage.delete(key);
+  }
+  return stopped;
 }
 
 /** Records one attempt. */

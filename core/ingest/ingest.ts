@@ -25,7 +25,15 @@ import { commitWave, readWavePointer, removeStaleVersions, type WavePointer } fr
 import type { LakeLocks } from '../lock/lake-locks.ts';
 import { LocalLakeLocks } from '../lock/local-lock.ts';
 import type { Storage } from '../storage/storage.ts';
-import { type Attempt, newAttemptId, recordAttempt, refusedKey } from './attempts.ts';
+import {
+  type Attempt,
+  markRunning,
+  newAttemptId,
+  recordAttempt,
+  recordStopped,
+  refusedKey,
+  unmarkRunning,
+} from './attempts.ts';
 import { HeaderError } from './headers.ts';
 import { IngestError, type IngestProgress, prepareVersion } from './prepare.ts';
 import { CsvError } from './read-csv.ts';
@@ -139,6 +147,10 @@ export async function ingestWave(options: IngestOptions): Promise<IngestOutcome>
   let written: WavePointer | undefined;
   let committed = false;
   try {
+    // Attempts that were killed while they held the lock are recorded now; this one is marked as under way.
+    await recordStopped(storage, survey.id, options.wave, id);
+    await markRunning(storage, { ...base, by: holder.by });
+
     // 2. The live version, and a second delivery of the upload it was made from.
     const live = await readWavePointer(storage, survey.id, options.wave);
     if (live && options.sourceTag !== undefined && live.sourceTag === options.sourceTag) {
@@ -195,6 +207,8 @@ export async function ingestWave(options: IngestOptions): Promise<IngestOutcome>
     );
     throw error;
   } finally {
+    // The record is written (or could not be): a marker left here is removed by the next attempt.
+    await unmarkRunning(storage, survey.id, options.wave, id).catch(() => undefined);
     await lease.release().catch(() => undefined);
   }
 

@@ -6,7 +6,16 @@ import type { Readable } from 'node:stream';
 import type { Storage, StorageBody } from '../../core/storage/storage.ts';
 
 /** What one step of an attempt writes or deletes, by the lake's layout. */
-export type StepKind = 'parquet' | 'rejected' | 'report' | 'pointer' | 'clean-up' | 'attempt' | 'refused' | 'other';
+export type StepKind =
+  | 'running'
+  | 'parquet'
+  | 'rejected'
+  | 'report'
+  | 'pointer'
+  | 'clean-up'
+  | 'attempt'
+  | 'refused'
+  | 'other';
 
 /** One write or delete, in the order the wrapped storage saw them. */
 export interface Step {
@@ -40,6 +49,7 @@ export class InjectedFault extends Error {
 /** The kind of a step, from its key (core/lake.ts layout, core/ingest/attempts.ts). */
 export function stepKind(op: Step['op'], key: string): StepKind {
   if (key.endsWith('/_current.json')) return 'pointer';
+  if (/\/running\/[^/]+\.json$/.test(key)) return 'running';
   if (op !== 'put') return 'clean-up';
   if (/\/attempts\/[^/]+\.json$/.test(key)) return 'attempt';
   if (/\/refused\/[^/]+\.json$/.test(key)) return 'refused';

@@ -4,6 +4,7 @@
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { expect } from 'vitest';
+import { runningPrefix } from '../../core/ingest/attempts.ts';
 import { readWavePointer, type WavePointer } from '../../core/lake.ts';
 import type { Storage } from '../../core/storage/storage.ts';
 import { type Report, ReportSchema } from '../../schemas/index.ts';
@@ -57,7 +58,9 @@ export async function versionFolders(storage: Storage, survey: string, wave: num
   for (const prefix of [`curated/survey=${survey}/wave=${wave}/`, `reports/survey=${survey}/wave=${wave}/`]) {
     for (const key of await storage.list(prefix)) {
       const parts = key.slice(prefix.length).split('/');
-      if (parts.length > 1 && parts[0] !== 'attempts' && parts[0] !== 'refused') folders.add(`${prefix}${parts[0]}/`);
+      if (parts.length > 1 && !['attempts', 'refused', 'running'].includes(parts[0]!)) {
+        folders.add(`${prefix}${parts[0]}/`);
+      }
     }
   }
   return [...folders].sort();
@@ -66,7 +69,7 @@ export async function versionFolders(storage: Storage, survey: string, wave: num
 /**
  * A wave at rest after an attempt that finished: live as above, no version folder left that the pointer does not
  * name as its own or as the one it replaced (its own in both curated/ and reports/), and, with a catalog, the
- * catalog names the pointer's version.
+ * catalog names the pointer's version; no attempt is marked as under way.
  */
 export async function expectSettledWave(
   storage: Storage,
@@ -83,5 +86,6 @@ export async function expectSettledWave(
   expect(folders).toContain(`curated/survey=${survey}/wave=${wave}/${pointer.version}/`);
   expect(folders).toContain(`reports/survey=${survey}/wave=${wave}/${pointer.version}/`);
   if (catalog) expect(catalog.version(survey, wave), 'the catalog names another version').toBe(pointer.version);
+  expect(await storage.list(runningPrefix(survey, wave)), 'attempts marked as under way').toEqual([]);
   return live;
 }

@@ -12,7 +12,7 @@ import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWave } from '../../core/generate/index.ts';
-import { listAttempts } from '../../core/ingest/attempts.ts';
+import { listAttempts, runningPrefix } from '../../core/ingest/attempts.ts';
 import { type IngestOutcome, ingestWave } from '../../core/ingest/ingest.ts';
 import { readWavePointer, type WavePointer } from '../../core/lake.ts';
 import { WaveBusyError } from '../../core/lock/lake-locks.ts';
@@ -30,6 +30,7 @@ const WAVE = 2023;
 
 /** The steps of an attempt that replaces a live version, in order, as the dry run must find them. */
 const STEPS: readonly [StepKind, string][] = [
+  ['running', "the attempt's marker put (under way)"],
   ['parquet', "the version's Parquet put"],
   ['rejected', "the version's rejected.csv put"],
   ['report', "the version's report put"],
@@ -37,8 +38,10 @@ const STEPS: readonly [StepKind, string][] = [
   ['clean-up', 'the first clean-up delete'],
   ['clean-up', 'the second clean-up delete'],
   ['attempt', 'the attempt record put'],
+  ['running', "the attempt's marker delete"],
 ];
-const POINTER_STEP = 3;
+const POINTER_STEP = 4;
+const MARKER_DELETE = STEPS.length - 1;
 /** The wave lock's staleness in the tests that kill an ingest: proper-lockfile's smallest, so they wait little. */
 const STALE_MS = 2000;
 
@@ -142,7 +145,7 @@ describe('the steps of an attempt', () => {
     expect(outcome.outcome).toBe('committed');
     expect(storage.steps.map((step) => step.kind)).toEqual(STEPS.map(([kind]) => kind));
     const version = outcome.pointer!.version;
-    for (const step of storage.steps.slice(0, POINTER_STEP)) expect(step.key).toContain(`/${version}/`);
+    for (const step of storage.steps.slice(1, POINTER_STEP)) expect(step.key).toContain(`/${version}/`);
     // The clean-up removes the version b replaced (a's), in curated/ and reports/, and nothing else.
     const aVersion = baselinePointer.replaced!;
     expect(storage.steps.filter((step) => step.kind === 'clean-up').map((step) => step.key)).toEqual([
@@ -170,8 +173,8 @@ function expected(step: number | 'catalog', fault: Fault | CatalogFault): Expect
   if (step < POINTER_STEP || (step === POINTER_STEP && !after)) return { committed: false, completed: [] };
   if (step === POINTER_STEP) return { committed: true, completed: [SWITCHED, removed(2)] };
   // The clean-up deletes two folders; a fault before a delete leaves it, one after it does not.
-  if (step === 4) return { committed: true, completed: [removed(after ? 1 : 2)] };
-  if (step === 5) return { committed: true, completed: after ? [] : [removed(1)] };
+  if (step === POINTER_STEP + 1) return { committed: true, completed: [removed(after ? 1 : 2)] };
+  if (step === POINTER_STEP + 2) return { committed: true, completed: after ? [] : [removed(1)] };
   return { committed: true, completed: [] };
 }
 
@@ -192,7 +195,12 @@ async function expectOldOrNew(test: Case, committed: boolean): Promise<WavePoint
  * The restart: the same bytes, no fault; then the wave at rest and the ledger, one record per attempt. After a
  * kill, the dead process's lock holds off the restart until it is stale, so the restart is tried until it runs.
  */
-async function restart(test: Case, expect_: Expected, failed: WavePointer, killed?: { pid: number }) {
+async function restart(
+  test: Case,
+  expect_: Expected,
+  failed: WavePointer,
+  killed?: { pid: number; recorded: boolean },
+) {
   const catalog = test.catalog();
   const { outcome, refused } = killed
     ? await restartOnceStale(test, catalog, killed.pid)
@@ -208,8 +216,11 @@ async function restart(test: Case, expect_: Expected, failed: WavePointer, kille
   expect(outcome.report?.stats).toEqual({ ...report.stats, seconds: outcome.report?.stats.seconds });
 
   const attempts = await test.attempts();
+  // The killed attempt is recorded too: by itself if it got that far, else by the restart that found its marker.
   expect(attempts.map((attempt) => attempt.outcome)).toEqual(
-    killed ? [outcome.outcome, ...Array.from({ length: refused }, () => 'failed')] : [outcome.outcome, 'failed'],
+    killed
+      ? [outcome.outcome, ...Array.from({ length: refused }, () => 'failed'), killed.recorded ? 'committed' : 'failed']
+      : [outcome.outcome, 'failed'],
   );
   const [last, first] = attempts;
   expect(last?.attempt).toBe(outcome.attempt.attempt);
@@ -226,9 +237,18 @@ async function restart(test: Case, expect_: Expected, failed: WavePointer, kille
     expect(first?.version).toBe(expect_.committed ? pointer.version : undefined);
   } else {
     // The restarts refused while the dead process's lock was fresh are in the ledger, naming it.
-    for (const busy of attempts.slice(1)) {
+    for (const busy of attempts.slice(1, -1)) {
       expect(busy.reason).toMatch(
         new RegExp(`^ingest: another ingest of uk-se wave 2023 is running \\(pid ${killed.pid} on `),
+      );
+    }
+    const dead = attempts.at(-1)!;
+    expect(dead.sha256 === undefined || dead.sha256 === sha.c).toBe(true);
+    if (!killed.recorded) {
+      expect(dead.reason).toMatch(
+        new RegExp(
+          `^stopped before it ended \\(pid ${killed.pid} on .* was killed or timed out\\); recorded by attempt ${outcome.attempt.attempt}, `,
+        ),
       );
     }
   }
@@ -266,7 +286,8 @@ async function restartOnceStale(test: Case, catalog: RecordingCatalog, pid: numb
 }
 
 describe('an attempt that fails at one step, then a restart on the same bytes', () => {
-  const cases = STEPS.flatMap(([, label], index) =>
+  // A failed marker delete fails nothing (the attempt has ended): its own test follows.
+  const cases = STEPS.slice(0, MARKER_DELETE).flatMap(([, label], index) =>
     (['throw', 'throw-after'] as const).map((fault) => [label, fault, index] as const),
   );
   it.each(cases)(
@@ -284,6 +305,25 @@ describe('an attempt that fails at one step, then a restart on the same bytes', 
       await restart(test, want, failed);
     },
   );
+
+  it('failing at its marker delete still commits; the marker is removed by the next attempt, which records nothing for it', async () => {
+    const test = await newCase();
+    const lake = join(test.root, 'lake');
+    const storage = new FaultyStorage(test.storage, { at: MARKER_DELETE, fault: 'throw' });
+    const first = await ingest(storage, lake, files.c, test.catalog());
+    expect(first.outcome).toBe('committed');
+    expect(storage.steps[MARKER_DELETE]?.kind).toBe('running');
+    expect(await test.storage.list(runningPrefix(SURVEY, WAVE))).toEqual([
+      `${runningPrefix(SURVEY, WAVE)}${first.attempt.attempt}.json`,
+    ]);
+    const again = await ingest(test.storage, lake, files.c, test.catalog());
+    expect(again.outcome).toBe('unchanged');
+    await expectSettledWave(test.storage, SURVEY, WAVE, test.catalog());
+    expect((await test.attempts()).map((attempt) => [attempt.attempt, attempt.outcome])).toEqual([
+      [again.attempt.attempt, 'unchanged'],
+      [first.attempt.attempt, 'committed'],
+    ]);
+  });
 
   it.each([
     ['before the switch', 'throw'],
@@ -400,12 +440,13 @@ describe('an ingest killed (SIGKILL) at one step, then restarted in this process
 
   // Concurrently, each case in its lake and work directory of its own: most of each is waiting for a lock to go stale.
   it.concurrent.each([
-    ['before its Parquet put', 'kill@0', 0],
-    ['after its rejected.csv put (a half-written version)', 'kill-after@1', 1],
+    ['before its Parquet put', 'kill@1', 1],
+    ['after its rejected.csv put (a half-written version)', 'kill-after@2', 2],
     ['before its commit', `kill@${POINTER_STEP}`, POINTER_STEP],
     ['right after its commit', `kill-after@${POINTER_STEP}`, POINTER_STEP],
     ['after the catalog switch, before the clean-up', 'catalog:kill-after', 'catalog'],
-    ['before its attempt record', 'kill@6', 6],
+    ['before its attempt record', `kill@${MARKER_DELETE - 1}`, MARKER_DELETE - 1],
+    ['after its attempt record, before its marker is removed', `kill@${MARKER_DELETE}`, MARKER_DELETE],
   ] as const)(
     'killed %s: the dead process lock is taken over once stale and the restart completes the wave',
     async (_l, fault, step) => {
@@ -413,7 +454,9 @@ describe('an ingest killed (SIGKILL) at one step, then restarted in this process
       const pid = await killedIngest(test, fault);
       const workOf = async () => (await readdir(test.work)).filter((name) => name.includes(`-${pid}-`));
       // Killed before the end of its reading and writing, it left its work directory behind.
-      if (step === 0 || step === 1) expect(await workOf()).toHaveLength(1);
+      if (step === 1 || step === 2) expect(await workOf()).toHaveLength(1);
+      // And its marker: it was under way.
+      expect(await test.storage.list(runningPrefix(SURVEY, WAVE))).toHaveLength(1);
       // The dead process still holds the lock, and its holder file names it: the restart must take it over.
       const lock = JSON.parse(
         await readFile(join(test.root, 'lake', '.locks', `${SURVEY}-${WAVE}.holder.json`), 'utf8'),
@@ -424,7 +467,7 @@ describe('an ingest killed (SIGKILL) at one step, then restarted in this process
           ? expected('catalog', 'throw-after')
           : expected(step, fault.startsWith('kill-after') ? 'throw-after' : 'throw');
       const failed = await expectOldOrNew(test, want.committed);
-      await restart(test, want, failed, { pid });
+      await restart(test, want, failed, { pid, recorded: step === MARKER_DELETE });
       // Its work directory was swept by the restart.
       expect(await workOf()).toEqual([]);
     },
