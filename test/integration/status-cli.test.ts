@@ -16,8 +16,7 @@ import { FaultyStorage, strikes } from '../helpers/faulty-storage.ts';
 const ROOT = new URL('../..', import.meta.url).pathname;
 const run = promisify(execFile);
 const status = async (lake: string, ...args: string[]) =>
-  (await run(process.execPath, [join(ROOT, 'bin/survey.js'), 'status', '--lake', lake, ...args], { cwd: ROOT }))
-    .stdout;
+  (await run(process.execPath, [join(ROOT, 'bin/survey.js'), 'status', '--lake', lake, ...args], { cwd: ROOT })).stdout;
 
 let dir: string;
 beforeAll(async () => {
