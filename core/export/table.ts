@@ -128,18 +128,19 @@ export function buildExportTable(
     throw new DisclosureError(`export: saved query "${query.name}" has no group column; expected at least one`);
   }
   const groupFields = groupColumns.map((c) => (c.disclosure.role === 'group' ? c.disclosure.field : c.name));
-  // The rows: the query's result, or every group of the statistics in the order of their values.
-  const groupRows: { values: CellValue[]; row?: Record<string, CellValue> }[] = options.result
-    ? options.result.rows.map((row) => ({ values: groupColumns.map((c) => row[c.name] ?? null), row }))
-    : [...stats.keys()]
-        .map((key) => ({ values: JSON.parse(key) as CellValue[] }))
-        .sort((a, b) => {
-          for (let i = 0; i < a.values.length; i++) {
-            const d = compareValues(a.values[i]!, b.values[i]!);
-            if (d !== 0) return d;
-          }
-          return 0;
-        });
+  // The rows: the query's result, or every group of the statistics, in the order of their group values whatever
+  // the query's `order by`: rows ranked by a value would tell a reader how suppressed values compare.
+  const groupRows: { values: CellValue[]; row?: Record<string, CellValue> }[] = (
+    options.result
+      ? options.result.rows.map((row) => ({ values: groupColumns.map((c) => row[c.name] ?? null), row }))
+      : [...stats.keys()].map((key) => ({ values: JSON.parse(key) as CellValue[] }))
+  ).sort((a, b) => {
+    for (let i = 0; i < a.values.length; i++) {
+      const d = compareValues(a.values[i]!, b.values[i]!);
+      if (d !== 0) return d;
+    }
+    return 0;
+  });
   const bodyRows = groupRows.length;
   // Rows that are the margins of several group columns (a null group value stands for all its values) add up
   // margin by margin, to nothing published: such a table has no Total row.

@@ -49,14 +49,15 @@ describe('survey export', () => {
     expect(stdout).toMatch(/ledger: {7}.*exports\/_ledger\/survey=uk-se\/.*-spinouts_by_sector-[0-9a-f]{8}\.json/);
     // housing's 3 spin-outs (threshold) and its share (a numerator of 3); youth's 5, the smallest other count,
     // which can fall by 2 so that housing's could be 5 (secondary), and its share, which would give it back
-    // (share × organisations = spin-outs); the formula-like sector name neutralised.
+    // (share × organisations = spin-outs); the formula-like sector name neutralised. The rows are in sector order,
+    // not the query's spin-outs order, which would rank youth's hidden count above housing's.
     expect(readFileSync(file, 'utf8')).toBe(
       [
         '\uFEFFsector,organisations,spinouts,spinout_share',
         "'=cmd,6,6,1",
         'health,10,6,0.6',
-        'youth,7,[c],[c]',
         'housing,8,[c],[c]',
+        'youth,7,[c],[c]',
         'Total,31,20,0.6452',
         '',
       ].join('\r\n'),

@@ -63,6 +63,20 @@ function growth(respondentsOfA = 20) {
 }
 
 describe('the table built from a saved query and its microdata', () => {
+  it("puts its rows in the order of their group values, not the query's order by a value", () => {
+    // growth_by_sector's rows as a query ranking them by a value would give them: b (30) before a (20).
+    const { query, result, stats } = growth();
+    const ranked = { ...result, rows: [...result.rows].reverse() };
+    const built = buildExportTable(query, stats, { params: PARAMS, result: ranked, waves: [2023] });
+    expect(built.rowLabels).toEqual(['a', 'b', 'Total']);
+    const respondents = built.table.cells.filter((c) => c.column === 'respondents').map((c) => [c.row, c.value]);
+    expect(respondents).toEqual([
+      [0, 20],
+      [1, 30],
+      [2, 50],
+    ]);
+  });
+
   it('adds a Total row computed from the pooled microdata', () => {
     const { query, result, stats } = growth();
     const built = buildExportTable(query, stats, { params: PARAMS, result, waves: [2023] });
