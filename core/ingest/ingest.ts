@@ -35,6 +35,7 @@ import {
   unmarkRunning,
 } from './attempts.ts';
 import { HeaderError } from './headers.ts';
+import { orgKeyId } from './org-id.ts';
 import { IngestError, type IngestProgress, prepareVersion } from './prepare.ts';
 import { CsvError } from './read-csv.ts';
 
@@ -154,7 +155,9 @@ export async function ingestWave(options: IngestOptions): Promise<IngestOutcome>
     // 2. The live version, and a second delivery of the upload it was made from.
     const live = await readWavePointer(storage, survey.id, options.wave);
     if (live && options.sourceTag !== undefined && live.sourceTag === options.sourceTag) {
-      if (live.sourceFile === options.sourceFile) return await unchanged(live, { sha256: live.sourceSha256 });
+      const sameKey = live.keyId === orgKeyId(options.orgKey);
+      if (live.sourceFile === options.sourceFile && sameKey)
+        return await unchanged(live, { sha256: live.sourceSha256 });
     }
 
     // 3. The file, read and judged; a new version's files written.

@@ -202,8 +202,8 @@ export async function prepareVersion(options: PrepareOptions): Promise<Prepared>
     await valid.close();
     const source = csv.summary();
 
-    // A byte-identical file changes nothing.
-    if (options.live?.sourceSha256 === source.sha256) {
+    // A byte-identical file under the same org_id key changes nothing (under another key its org_ids differ).
+    if (options.live?.sourceSha256 === source.sha256 && options.live.keyId === orgKeyId(options.orgKey)) {
       await rejected.close();
       return { unchanged: true, source };
     }
