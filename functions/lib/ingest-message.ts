@@ -64,7 +64,9 @@ export async function ingestMessage(deps: IngestDeps, record: SQSRecord): Promis
     let outcome: IngestOutcome;
     try {
       outcome = await ingestObject(deps, object, record.messageId);
-      if (outcome.outcome === 'committed' && outcome.pointer) await deps.expireRejectedRows?.(outcome.pointer.rejected);
+      // Tagged on unchanged too (tagging again is harmless): the retry of a message whose tagging failed after
+      // the commit finds the wave unchanged, and the rejected rows must still expire.
+      if (outcome.outcome !== 'refused' && outcome.pointer) await deps.expireRejectedRows?.(outcome.pointer.rejected);
     } catch (error) {
       logger.error('ingest failed; the message will be retried', { ...where, error: error as Error });
       count(where, { failed: 1 });

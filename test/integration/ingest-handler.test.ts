@@ -314,6 +314,33 @@ describe('the ingest handler on an SQS batch of real S3 events', () => {
     expect(emf(lines)[0]).not.toHaveProperty('rows');
   }, 60_000);
 
+  it('tags the rejected rows on the retry when tagging failed after the commit', async () => {
+    const key = 'raw/survey=uk-se/wave=2019/uk-se-2019.csv';
+    const uploaded = await upload(key, await generated(2019, 14));
+    let tagFails = true;
+    const handler = createIngestHandler(() =>
+      deps({
+        expireRejectedRows: async (rejected) => {
+          if (tagFails) throw new Error('test: PutObjectTagging failed');
+          await tagObject(s3.client, 'reports', rejected, REJECTED_ROWS_TAG);
+        },
+      }),
+    );
+    const first = await invoke(handler, [message('m-2019', uploaded)]);
+    expect(first.error).toBeInstanceOf(FullBatchFailureError);
+    const pointer = await readWavePointer(lake, 'uk-se', 2019);
+    expect(pointer?.sourceFile).toBe(key);
+    const tags = async () =>
+      (await s3.client.send(new GetObjectTaggingCommand({ Bucket: 'reports', Key: pointer!.rejected }))).TagSet;
+    expect(await tags()).toEqual([]);
+    tagFails = false;
+    const retry = await invoke(handler, [message('m-2019', uploaded)]);
+    expect(retry.response?.batchItemFailures).toEqual([]);
+    expect(logLines(retry.lines, 'unchanged')).toHaveLength(1);
+    expect(await readWavePointer(lake, 'uk-se', 2019)).toEqual(pointer);
+    expect(await tags()).toEqual([{ Key: 'retention', Value: 'rejected-rows' }]);
+  }, 60_000);
+
   it('does not retry a refused file, logs why and counts it as refused, and still ingests the good one', async () => {
     const good = await upload('raw/survey=uk-se/wave=2022/uk-se-2022.csv', await generated(2022, 12));
     const outside = await upload('raw/misc/notes.csv', Buffer.from('a,b\r\n1,2\r\n'));
