@@ -5,7 +5,7 @@ import { GenerateError, generateWave, type TruthRecord } from '../../core/genera
 import { DEMO_ORG_KEY } from '../../core/ingest/org-id.ts';
 import { frameCsv } from '../../core/weight/index.ts';
 import { CliError, type Command, parseCommandArgs, requireOption, SURVEY_IDS } from '../command.ts';
-import { parseWave } from '../lake.ts';
+import { openStorage, parseWave, resolveOrgKey } from '../lake.ts';
 import { formatBytes } from '../progress.ts';
 
 /** A whole number option, or a CliError naming it. */
@@ -35,7 +35,10 @@ export const command: Command = {
       ['--rows N', 'rows to write'],
       ['--seed S', 'the random seed (a whole number)'],
       ['--out <file.csv>', 'where to write the wave'],
-      ['--truth <file.json>', 'also write the clean truth and the expected counts'],
+      [
+        '--truth <file.json>',
+        "also write the clean truth and the expected counts; its org_ids are those survey ingest will compute into --lake (SURVEY_ORG_KEY, or the lake's own key, made now if it has none)",
+      ],
       [
         '--frame <frame.csv>',
         'also write the frame of the population the wave samples (for survey weight), and add the population true values to the truth',
@@ -64,8 +67,9 @@ export const command: Command = {
     const seed = wholeNumber('seed', requireOption(values, 'seed'));
     const out = requireOption(values, 'out');
     const truthPath = values.truth;
-    // The truth's org_id must be what `survey ingest` computes, which uses the same key.
-    const orgKey = process.env.SURVEY_ORG_KEY || DEMO_ORG_KEY;
+    // The truth's org_id must be what `survey ingest` will compute into the lake, so it takes the key ingest takes.
+    // Without a truth no org_id is written anywhere, and the lake is left alone.
+    const orgKey = truthPath ? await resolveOrgKey(await openStorage(values.lake), 'generate') : DEMO_ORG_KEY;
 
     const truthStream = truthPath ? createWriteStream(truthPath, { highWaterMark: 1 << 20 }) : undefined;
     if (truthStream) {

@@ -4,7 +4,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_ORG_KEY } from '../../../../core/ingest/org-id.ts';
+import { DuckDbEngine } from '../../../../core/engine/duckdb-engine.ts';
+import { LocalStorage } from '../../../../core/storage/local-storage.ts';
 import { generate } from './helpers.ts';
 
 const survey = (args: string[]) => {
@@ -22,9 +23,10 @@ describe('survey generate', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes the same file and truth as generateWave and prints one line', async () => {
+  it("writes the same file and truth as generateWave, the truth's org_ids under the lake's key, and prints one line", async () => {
     const out = join(dir, 'fr.csv');
     const truthPath = join(dir, 'fr.json');
+    const lake = join(dir, 'lake');
     const run = survey([
       '--survey',
       'fr-ess',
@@ -38,8 +40,14 @@ describe('survey generate', () => {
       out,
       '--truth',
       truthPath,
+      '--lake',
+      lake,
     ]);
-    expect(run.stderr).toBe('');
+    // The lake had no key: it has one now, the one survey ingest will use, and the command says so.
+    expect(run.stderr).toMatch(
+      /^survey: generate: SURVEY_ORG_KEY is not set: this lake's org_ids use a key of its own, made now in .*\n$/,
+    );
+    const orgKey = (await readFile(join(lake, '.survey', 'org-key'), 'utf8')).trim();
     expect(run.status).toBe(0);
     expect(run.stdout.trim().split('\n')).toHaveLength(1);
     expect(run.stdout).toMatch(/^generated 700 rows \(\d+ valid, \d+ to reject, \d+ blank\)/);
@@ -48,12 +56,40 @@ describe('survey generate', () => {
       wave: 2022,
       rows: 700,
       seed: 5,
-      orgKey: DEMO_ORG_KEY,
+      orgKey,
       sourceFile: 'fr.csv',
     });
     expect((await readFile(out)).equals(expected.bytes)).toBe(true);
     const truth = JSON.parse(await readFile(truthPath, 'utf8'));
     expect(truth).toEqual(JSON.parse(JSON.stringify(expected.truth)));
+  });
+
+  it('gives the truth the org_ids survey ingest then writes into the same lake', async () => {
+    const lake = join(dir, 'shared-lake');
+    const out = join(dir, 'uk.csv');
+    const truthPath = join(dir, 'uk.json');
+    const args = ['--survey', 'uk-se', '--wave', '2023', '--rows', '200', '--seed', '8', '--out', out];
+    expect(survey([...args, '--truth', truthPath, '--lake', lake]).status).toBe(0);
+    const env = { ...process.env };
+    delete env.SURVEY_ORG_KEY;
+    const ingest = spawnSync(
+      process.execPath,
+      ['bin/survey.js', 'ingest', out, '--survey', 'uk-se', '--wave', '2023', '--lake', lake],
+      { encoding: 'utf8', env },
+    );
+    expect(ingest.status, ingest.stderr).toBe(0);
+    const truth = JSON.parse(await readFile(truthPath, 'utf8')) as { records: { org_id: string }[] };
+    const engine = await DuckDbEngine.open(new LocalStorage(lake));
+    try {
+      const { rows } = await engine.run(
+        'select distinct org_id from responses order by org_id',
+        [],
+        [{ name: 'org_id', type: 'string' }],
+      );
+      expect(rows.map((row) => row.org_id)).toEqual([...new Set(truth.records.map((r) => r.org_id))].sort());
+    } finally {
+      await engine.close();
+    }
   });
 
   it.each([

@@ -112,7 +112,17 @@ describe('the population of a generated wave', () => {
       const args = ['--survey', 'uk-se', '--wave', '2023', '--rows', '300', '--seed', '4', '--out', join(dir, 'w.csv')];
       const run = spawnSync(
         process.execPath,
-        ['bin/survey.js', 'generate', ...args, '--truth', join(dir, 't.json'), '--frame', join(dir, 'f.csv')],
+        [
+          'bin/survey.js',
+          'generate',
+          ...args,
+          '--truth',
+          join(dir, 't.json'),
+          '--frame',
+          join(dir, 'f.csv'),
+          '--lake',
+          join(dir, 'lake'),
+        ],
         { encoding: 'utf8', env },
       );
       expect(run.status, run.stderr).toBe(0);
