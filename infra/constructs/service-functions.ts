@@ -3,6 +3,8 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { DEFAULT_SETTINGS } from '../../core/disclosure/model.ts';
+import { checkSettings } from '../../core/disclosure/settings.ts';
 import type { DataLake } from './data-lake.ts';
 import type { QueryWorkgroup } from './query-workgroup.ts';
 import { configure, SurveyFunction } from './survey-function.ts';
@@ -67,9 +69,17 @@ export class ServiceFunctions extends Construct {
     configure(this.export, 'LOCK_TABLE', props.locks.tableName);
     waitForAthena(this.export);
     // The deployment's disclosure settings (context disclosureThreshold, disclosureP); requests may only make them
-    // stricter, and the handler refuses a threshold under 3 or p = 0.
-    this.export.addEnvironment('DISCLOSURE_THRESHOLD', String(this.node.tryGetContext('disclosureThreshold') ?? 5));
-    this.export.addEnvironment('DISCLOSURE_P', String(this.node.tryGetContext('disclosureP') ?? 10));
+    // stricter. Settings under the floors (threshold 3, p > 0) fail the synth, not every export after the deploy.
+    const context = (key: string, fallback: number) => Number(this.node.tryGetContext(key) ?? fallback);
+    const disclosure = checkSettings(
+      {
+        threshold: context('disclosureThreshold', DEFAULT_SETTINGS.threshold),
+        p: context('disclosureP', DEFAULT_SETTINGS.p),
+      },
+      'infra: context disclosureThreshold / disclosureP',
+    );
+    this.export.addEnvironment('DISCLOSURE_THRESHOLD', String(disclosure.threshold));
+    this.export.addEnvironment('DISCLOSURE_P', String(disclosure.p));
 
     this.uploadUrl = new SurveyFunction(this, 'UploadUrlFunction', {
       entry: 'functions/upload-url.ts',

@@ -501,6 +501,19 @@ describe('the functions', () => {
     expect(env('uploadUrl')).toEqual([...common, 'MAX_UPLOAD_BYTES', 'RAW_BUCKET', 'URL_EXPIRES_SECONDS'].sort());
   });
 
+  it('take the disclosure settings from the context, and refuse settings under the floors at synth', () => {
+    const { stack, template } = surveyApp({ disclosureThreshold: '7', disclosureP: '12' });
+    const fn = template.toJSON().Resources[logicalId(stack, stack.functions.export)];
+    expect(fn.Properties.Environment.Variables).toMatchObject({ DISCLOSURE_THRESHOLD: '7', DISCLOSURE_P: '12' });
+    expect(() => surveyApp({ disclosureThreshold: '2' })).toThrow(
+      'infra: context disclosureThreshold / disclosureP: threshold must be a whole number from 3 to 1000, got 2',
+    );
+    expect(() => surveyApp({ disclosureP: '0' })).toThrow(
+      'infra: context disclosureThreshold / disclosureP: p must be a number above 0 and at most 100, got 0',
+    );
+    expect(() => surveyApp({ disclosureThreshold: 'five' })).toThrow(/threshold must be a whole number .* got NaN/);
+  });
+
   it('carry values that point at the right resources', () => {
     const vars = environment(built.stack.functions.export);
     expect(vars.EXPORTS_BUCKET).toEqual({ Ref: bucketId('exports') });
