@@ -1,6 +1,7 @@
 import { type App, Tags } from 'aws-cdk-lib';
 import { z } from 'zod';
 import { getSurvey, SURVEYS } from '../schemas/index.ts';
+import { disclosureContext } from './disclosure.ts';
 import { SurveyStack } from './survey-stack.ts';
 
 /** The project tag every resource carries (cost allocation), beside `stage`. */
@@ -44,6 +45,8 @@ export function deploymentOf(app: App): Deployment {
     const key = String(issue?.path[0] ?? '?');
     throw new Error(`infra: context "${key}" ${issue?.message}; got ${JSON.stringify(raw[key])}`);
   }
+  // Checked again where the export function is configured; here so that a bad setting fails before any bundling.
+  disclosureContext(app);
   const surveys = parsed.data.surveys ?? SURVEYS.map((survey) => survey.id);
   for (const id of surveys) getSurvey(id);
   return { stage: parsed.data.stage, surveys: [...new Set(surveys)], alarmEmail: parsed.data.alarmEmail };

@@ -3,8 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { DEFAULT_SETTINGS } from '../../core/disclosure/model.ts';
-import { checkSettings } from '../../core/disclosure/settings.ts';
+import { disclosureContext } from '../disclosure.ts';
 import type { DataLake } from './data-lake.ts';
 import type { QueryWorkgroup } from './query-workgroup.ts';
 import { configure, SurveyFunction } from './survey-function.ts';
@@ -70,14 +69,7 @@ export class ServiceFunctions extends Construct {
     waitForAthena(this.export);
     // The deployment's disclosure settings (context disclosureThreshold, disclosureP); requests may only make them
     // stricter. Settings under the floors (threshold 3, p > 0) fail the synth, not every export after the deploy.
-    const context = (key: string, fallback: number) => Number(this.node.tryGetContext(key) ?? fallback);
-    const disclosure = checkSettings(
-      {
-        threshold: context('disclosureThreshold', DEFAULT_SETTINGS.threshold),
-        p: context('disclosureP', DEFAULT_SETTINGS.p),
-      },
-      'infra: context disclosureThreshold / disclosureP',
-    );
+    const disclosure = disclosureContext(this);
     this.export.addEnvironment('DISCLOSURE_THRESHOLD', String(disclosure.threshold));
     this.export.addEnvironment('DISCLOSURE_P', String(disclosure.p));
 
