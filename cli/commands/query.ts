@@ -30,7 +30,7 @@ export async function openEngine(options: EngineOptions): Promise<QueryEngine> {
   if (engine === 'duckdb') return DuckDbEngine.open(await openStorage(options.lake));
   if (engine === 'athena') {
     if (!options.workgroup) {
-      throw new CliError('query: --engine athena needs --workgroup <name> (the stack output AthenaWorkgroup)');
+      throw new CliError('query: --engine athena needs --workgroup <name> (the stack output AthenaWorkGroupName)');
     }
     const { AthenaEngine } = await import('../../core/engine/athena-engine.ts');
     const athena = AthenaEngine.create({ workgroup: options.workgroup, database: options.database });

@@ -71,7 +71,7 @@ export const command: Command = {
   help: {
     usage: [
       'weight --survey <id> --wave <year> --frame <frame.csv> [--bounds 0.2,5] [--replicates 100] [--merge margin:CODE=INTO ...] [--json]',
-      'weight --survey <id> --wave <year> --frame <frame.csv> --engine athena --workgroup <wg> [--database <db>] --lake s3://bucket/prefix',
+      'weight --survey <id> --wave <year> --frame <frame.csv> --engine athena --workgroup <wg> --database <db> --lake s3://<curated bucket>',
     ],
     description:
       'Calibrates a wave to a population frame (a CSV region,legal_form,size_band,organisations) by raking its rows with a known region and headcount to the frame margins, with weights bounded to low-high times their mean, and writes weights/survey=<id>/wave=<year>/ with 100 delete-a-group jackknife (JK1) replicates, each raked again: what the weighted saved queries (sector_estimates, spinout_estimates, growth_estimates) read. Refuses a frame the wave cannot reach.',
@@ -89,12 +89,16 @@ export const command: Command = {
         'calibrate a category too small to weight on its own together with another; repeatable',
       ],
       ['--json', 'print the report (also written beside the weights as _weights.json) as JSON'],
-      ['--engine <engine>', 'read the wave with duckdb (default, over --lake) or athena'],
+      [
+        '--engine <engine>',
+        'read the wave with duckdb (default, over a local --lake) or athena (with --lake s3://<curated bucket>, which the weights are written to)',
+      ],
       ['--workgroup <wg>', 'the Athena workgroup (with --engine athena)'],
       ['--database <db>', 'the Glue database (with --engine athena)'],
     ],
     examples: [
       'weight --survey uk-se --wave 2023 --frame frame.csv',
+      'weight --survey uk-se --wave 2023 --frame frame.csv --engine athena --workgroup <AthenaWorkGroupName> --database survey_lake_prod --lake s3://<CuratedBucketName>',
       'weight --survey fr-ess --wave 2023 --frame frame.csv --merge region:FR-20R=FR-PAC',
     ],
   },
@@ -116,6 +120,19 @@ export const command: Command = {
       },
       false,
     );
+    // DuckDB reads only a local lake, and the Athena engine reads the cloud's: the weights must go to the lake
+    // the wave was read from, so an S3 lake is read through Athena and Athena's wave is weighted into S3.
+    const s3Lake = values.lake?.startsWith('s3://') === true;
+    if (s3Lake && (values.engine ?? 'duckdb') === 'duckdb') {
+      throw new CliError(
+        `weight: an S3 lake (${values.lake}) is read through Athena; add --engine athena --workgroup <AthenaWorkGroupName> --database <GlueDatabaseName>`,
+      );
+    }
+    if (values.engine === 'athena' && !s3Lake) {
+      throw new CliError(
+        `weight: --engine athena reads the cloud's wave, so the weights go to its curated bucket; add --lake s3://<CuratedBucketName>, got ${values.lake === undefined ? 'no --lake' : `"${values.lake}"`}`,
+      );
+    }
     const survey = getSurvey(requireOption(values, 'survey'));
     const wave = parseWave(requireOption(values, 'wave'));
     const framePath = requireOption(values, 'frame');

@@ -10,7 +10,7 @@ import {
   weightsGlueColumns,
   weightsPartitionKeys,
 } from '../../schemas/index.ts';
-import { LAKE_PREFIXES } from './data-lake.ts';
+import { LAKE_PREFIXES, WEIGHTS_PREFIX } from './data-lake.ts';
 import { acknowledgePrefixGrant } from './nag.ts';
 import { configure } from './survey-function.ts';
 
@@ -18,8 +18,6 @@ import { configure } from './survey-function.ts';
 export const RESPONSES_TABLE = 'responses';
 /** The calibration weights' table (survey weight), which the weighted saved queries join. */
 export const WEIGHTS_TABLE = 'weights';
-/** Where the weights live in the curated bucket: one weights.parquet per survey and wave. */
-export const WEIGHTS_PREFIX = 'weights/';
 
 /** Props of {@link Catalog}. */
 export interface CatalogProps {

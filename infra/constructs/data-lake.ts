@@ -16,6 +16,13 @@ export const LAKE_PREFIXES = {
 } as const;
 
 /**
+ * Where `survey weight` writes the calibration weights: in the curated bucket beside curated/ (the Glue table
+ * `weights` reads it), written by the policy analysts rather than the ingest function (see {@link
+ * DataLake.restrictWrites}).
+ */
+export const WEIGHTS_PREFIX = 'weights/';
+
+/**
  * The object tag that marks rejected rows (reports/.../rejected.csv: respondents' original cells) for expiry. The
  * ingest function tags what it writes (REJECTED_ROWS_TAG); the reports bucket's lifecycle expires what carries it.
  */
@@ -51,7 +58,10 @@ export interface DataLakeProps {
 export class DataLake extends Construct {
   /** Raw uploads as received, versioned. */
   readonly raw: s3.Bucket;
-  /** Canonical records as Parquet, one version prefix per wave; written by the ingest function only. */
+  /**
+   * Canonical records as Parquet, one version prefix per wave, written by the ingest function only; and the
+   * calibration weights under weights/, written by the weights writer only (the policy analysts).
+   */
   readonly curated: s3.Bucket;
   /** Validation reports and rejected rows; written by the ingest function only. */
   readonly reports: s3.Bucket;
@@ -263,31 +273,61 @@ export class DataLake extends Construct {
   }
 
   /**
-   * Denies object writes, deletes and tag changes in curated/ and reports/ to every principal but `writer` (the
-   * ingest function's role), in the buckets' own policies. Grants alone would only say who may write today; the
-   * deny keeps it true when someone later attaches a broad policy (s3:* on *) to another role, and nobody else can
-   * take the expiry tag off rejected rows.
+   * Lets the grantee write and delete the calibration weights, weights/ in the curated bucket (`survey weight
+   * --lake s3://<curated bucket>`), and read them back: nothing else in the bucket. See {@link restrictWrites},
+   * which makes it the only principal that can. The curated bucket is SSE-S3, so no KMS grant is needed.
    */
-  restrictWrites(writer: iam.IRole): void {
+  grantReadWriteWeights(grantee: iam.IGrantable): iam.Grant {
+    configure(grantee, 'CURATED_BUCKET', this.curated.bucketName);
+    return this.grantPrefix(
+      grantee,
+      this.curated,
+      WEIGHTS_PREFIX,
+      'readWrite',
+      'writing the calibration weights of a wave (survey weight)',
+    );
+  }
+
+  /**
+   * Denies object writes, deletes and tag changes in the curated and reports buckets to every principal but
+   * `writer` (the ingest function's role), in the buckets' own policies, except weights/ in the curated bucket,
+   * which is denied to every principal but `weightsWriter` (the policy analysts' role: `survey weight` is run by
+   * people, with a frame they choose, after an ingest). Grants alone would only say who may write today; the deny
+   * keeps it true when someone later attaches a broad policy (s3:* on *) to another role, and nobody else can take
+   * the expiry tag off rejected rows.
+   */
+  restrictWrites(writer: iam.IRole, weightsWriter: iam.IRole): void {
+    const writes = [
+      's3:PutObject',
+      's3:DeleteObject',
+      's3:DeleteObjectVersion',
+      's3:PutObjectAcl',
+      's3:PutObjectTagging',
+      's3:DeleteObjectTagging',
+    ];
+    const weights = this.curated.arnForObjects(`${WEIGHTS_PREFIX}*`);
     for (const bucket of [this.curated, this.reports]) {
       bucket.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'OnlyIngestWrites',
           effect: iam.Effect.DENY,
           principals: [new iam.AnyPrincipal()],
-          actions: [
-            's3:PutObject',
-            's3:DeleteObject',
-            's3:DeleteObjectVersion',
-            's3:PutObjectAcl',
-            's3:PutObjectTagging',
-            's3:DeleteObjectTagging',
-          ],
-          resources: [bucket.arnForObjects('*')],
+          actions: writes,
+          ...(bucket === this.curated ? { notResources: [weights] } : { resources: [bucket.arnForObjects('*')] }),
           conditions: { ArnNotEquals: { 'aws:PrincipalArn': writer.roleArn } },
         }),
       );
     }
+    this.curated.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyWeightsWriterWritesWeights',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: writes,
+        resources: [weights],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': weightsWriter.roleArn } },
+      }),
+    );
   }
 
   /**

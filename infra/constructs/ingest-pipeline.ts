@@ -93,7 +93,6 @@ export class IngestPipeline extends Construct {
     props.lake.grantReadRaw(this.function);
     props.lake.grantReadWriteCurated(this.function);
     props.lake.grantReadWriteReports(this.function);
-    props.lake.restrictWrites(this.function.executionRole);
     props.catalog.grantCommitPartitions(this.function);
 
     // One item per wave being ingested (and per survey being released), with a lease: its holder renews it, and

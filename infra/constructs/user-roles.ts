@@ -14,7 +14,10 @@ export interface UserRolesProps {
   readonly workgroup: QueryWorkgroup;
   /** The functions each kind of user may invoke. */
   readonly functions: ServiceFunctions;
-  /** The ingest function's role: with each team, the only reader of that team's uploads and rejected rows. */
+  /**
+   * The ingest function's role: with each team, the only reader of that team's uploads and rejected rows, and the
+   * only writer of curated/ and reports/.
+   */
   readonly ingestRole: iam.IRole;
   /** The surveys that get a research-team role of their own. */
   readonly surveys: readonly string[];
@@ -34,16 +37,17 @@ export interface UserRolesProps {
  *
  * - a research team per survey reads its own survey's uploads and reports (rejected rows included) and uploads
  *   through its own alias of the upload-url function; it cannot write raw/ directly nor see another survey;
- * - policy analysts run the workgroup's queries and read curated/;
+ * - policy analysts run the workgroup's queries, read curated/, and write the calibration weights (weights/ in
+ *   the curated bucket, `survey weight`), the one writer of them;
  * - departments read exports/.
  *
- * None of them can write curated/ or reports/. For an organisation that signs in through IAM Identity Center, whose
+ * None of them can write curated/ or reports/: only the ingest function's role can (DataLake.restrictWrites). For an organisation that signs in through IAM Identity Center, whose
  * sessions carry no aws:MultiFactorAuthPresent, see `requireMfa` and infra/README.md.
  */
 export class UserRoles extends Construct {
   /** One research-team role per survey, by survey id. */
   readonly researchTeams: ReadonlyMap<string, iam.Role>;
-  /** Runs saved queries in the workgroup and reads curated/. */
+  /** Runs saved queries in the workgroup, reads curated/, and writes the calibration weights (weights/). */
   readonly policyAnalyst: iam.Role;
   /** Reads aggregate exports only. */
   readonly department: iam.Role;
@@ -73,10 +77,14 @@ export class UserRoles extends Construct {
 
     this.policyAnalyst = role(
       'PolicyAnalystRole',
-      'Policy analysts: run saved queries in the Athena workgroup and read curated data',
+      'Policy analysts: run saved queries in the Athena workgroup, read curated data, write calibration weights',
     );
     workgroup.grantQuery(this.policyAnalyst);
     grantInvoke(functions.query, this.policyAnalyst);
+    // Weighting is an analyst's act (a frame chosen for a wave, after its ingest), so in the cloud the analysts
+    // run survey weight --lake s3://<curated bucket> and are the one writer of weights/; the ingest writes the rest.
+    lake.grantReadWriteWeights(this.policyAnalyst);
+    lake.restrictWrites(props.ingestRole, this.policyAnalyst);
 
     this.department = role('DepartmentRole', 'Government departments: read aggregate exports only');
     lake.grantReadExports(this.department);

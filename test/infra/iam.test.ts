@@ -73,14 +73,15 @@ const keys = (survey: string) => ({
 });
 const OTHER_KEYS = {
   curated: 'curated/survey=uk-se/wave=2023/v20261124T212400Z-3f2a9c1b/part-00000.parquet',
+  weights: 'weights/survey=uk-se/wave=2023/weights.parquet',
   exports: 'exports/spinouts_by_sector/20261124T2130Z/spinouts_by_sector.csv',
   athenaResults: 'results/0b7c3e9a-query.csv',
 } as const;
 
-/** The bucket an object key lives in: its first segment. */
+/** The bucket an object key lives in: its first segment (weights/ lives in the curated bucket, beside curated/). */
 function bucketOf(key: string): Bucket {
   const prefix = key.slice(0, key.indexOf('/'));
-  return prefix === 'results' ? 'athenaResults' : (prefix as Bucket);
+  return prefix === 'results' ? 'athenaResults' : prefix === 'weights' ? 'curated' : (prefix as Bucket);
 }
 const arnOf = (key: string) => iam.objectArn(ids.buckets[bucketOf(key)], key);
 const s3 = (role: string, action: string, key: string, options?: Parameters<typeof decide>[4]): Promise<Decision> =>
@@ -197,12 +198,11 @@ describe('a policy analyst', () => {
     expect(await s3(ids.analyst, 's3:GetObject', OTHER_KEYS.curated)).toBe('Allowed');
   });
 
-  it('can read the weights table and the weights, as the weighted saved queries need, but not write them', async () => {
-    const weights = iam.objectArn(ids.buckets.curated, 'weights/survey=uk-se/wave=2023/weights.parquet');
+  it('can read the weights table and the weights, as the weighted saved queries need', async () => {
+    // The query and export functions read them too, and write them never (see "writing the calibration weights").
     for (const role of [ids.analyst, ids.query, ids.export]) {
       expect(await decide(iam, role, 'glue:GetTable', tableArn.replace(/responses$/, 'weights'))).toBe('Allowed');
-      expect(await decide(iam, role, 's3:GetObject', weights)).toBe('Allowed');
-      expect(await decide(iam, role, 's3:PutObject', weights)).not.toBe('Allowed');
+      expect(await s3(role, 's3:GetObject', OTHER_KEYS.weights)).toBe('Allowed');
     }
   });
 
@@ -329,6 +329,85 @@ describe('writing curated/ and reports/', () => {
     expect(await s3(ids.ingest, 's3:PutObject', OTHER_KEYS.curated, { secureTransport: false })).toBe(
       'ExplicitlyDenied',
     );
+  });
+});
+
+describe('writing the calibration weights (weights/ in the curated bucket)', () => {
+  // This used to be refused to the analyst like every other write to the curated bucket, which left a deployed
+  // stack with no writer of weights: the weighted queries could only answer "no calibration weights". Weighting
+  // is an analyst's act (survey weight --lake s3://<curated bucket>), so the analyst is now its one writer.
+  const weightKeys = [OTHER_KEYS.weights, 'weights/survey=fr-ess/wave=2024/_weights.json'];
+
+  it('is allowed to the policy analyst: put, multipart and delete, with no KMS key (the bucket is SSE-S3)', async () => {
+    for (const key of weightKeys) {
+      for (const action of ['s3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject']) {
+        expect(await s3(ids.analyst, action, key), `${action} ${key}`).toBe('Allowed');
+      }
+    }
+    expect(await list(ids.analyst, 'curated', 'weights/survey=uk-se/')).toBe('Allowed');
+  });
+
+  it('gives the analyst nothing else in the curated bucket: not curated/, not its pointers, not another prefix', async () => {
+    for (const key of [
+      OTHER_KEYS.curated,
+      'curated/survey=uk-se/wave=2023/_current.json',
+      'weightsx/survey=uk-se/wave=2023/weights.parquet',
+      'other/weights/survey=uk-se/wave=2023/weights.parquet',
+    ]) {
+      const arn = iam.objectArn(ids.buckets.curated, key);
+      for (const action of ['s3:PutObject', 's3:DeleteObject']) {
+        expect(await decide(iam, ids.analyst, action, arn), `${action} ${key}`).not.toBe('Allowed');
+        expect(
+          await decide(iam, ids.analyst, action, arn, { extraIdentityPolicy: EVERYTHING }),
+          `${action} ${key}`,
+        ).toBe('ExplicitlyDenied');
+      }
+    }
+  });
+
+  it("is granted by the analyst's own policies under weights/ only, so the bucket policy is a second fence", () => {
+    const curated = iam.objectArn(ids.buckets.curated, '');
+    const writes = iam
+      .identityPolicies(ids.analyst)
+      .flatMap(
+        ({ policy }) =>
+          policy.Statement as { Effect: string; Action: string | string[]; Resource: string | string[] }[],
+      )
+      .filter((statement) => [statement.Action].flat().some((action) => /^s3:(Put|Delete)/.test(action)))
+      .flatMap((statement) => [statement.Resource].flat())
+      // object keys only: CDK lists the bucket ARN beside them for its List*, where object writes mean nothing
+      .filter((resource) => resource.startsWith(`${curated}/`));
+    expect(writes).toEqual([`${curated}/weights/*`]);
+  });
+
+  it('is refused to every other role of the stack, the ingest function included, even with s3:* attached', async () => {
+    const others = iam.roles().filter((role) => role !== ids.analyst);
+    expect(others).toEqual(
+      expect.arrayContaining([...Object.values(ids.teams), ids.department, ids.ingest, ids.query, ids.export]),
+    );
+    for (const role of others) {
+      for (const action of ['s3:PutObject', 's3:DeleteObject']) {
+        expect(await s3(role, action, OTHER_KEYS.weights), `${role} ${action}`).not.toBe('Allowed');
+        expect(
+          await s3(role, action, OTHER_KEYS.weights, { extraIdentityPolicy: EVERYTHING }),
+          `${role} ${action}`,
+        ).toBe('ExplicitlyDenied');
+      }
+    }
+  });
+
+  it('is refused without TLS, even to the analyst', async () => {
+    expect(await s3(ids.analyst, 's3:PutObject', OTHER_KEYS.weights, { secureTransport: false })).toBe(
+      'ExplicitlyDenied',
+    );
+  });
+
+  it('needs no catalog write: the weights table is projected, and the analyst cannot change partitions', async () => {
+    const weightsTable = tableArn.replace(/responses$/, 'weights');
+    expect(await decide(iam, ids.analyst, 'glue:GetTable', weightsTable)).toBe('Allowed');
+    for (const action of ['glue:CreatePartition', 'glue:UpdatePartition', 'glue:UpdateTable']) {
+      expect(await decide(iam, ids.analyst, action, weightsTable), action).not.toBe('Allowed');
+    }
   });
 });
 

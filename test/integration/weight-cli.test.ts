@@ -159,6 +159,22 @@ describe('survey weight', () => {
     expect(readFileSync(weightsFile).equals(before)).toBe(true);
   });
 
+  it('weights a cloud wave only through Athena into the curated bucket, and says how when told otherwise', () => {
+    const before = readFileSync(weightsFile);
+    const base = ['weight', '--survey', 'uk-se', '--wave', '2023', '--frame', frame];
+    // DuckDB reads a local lake only: an S3 lake with it would find no wave, or fail on its first file.
+    expect(refused(...base, '--lake', 's3://curated-bucket').line).toMatch(
+      /^survey: weight: an S3 lake \(s3:\/\/curated-bucket\) is read through Athena; add --engine athena --workgroup <AthenaWorkGroupName> --database <GlueDatabaseName>$/,
+    );
+    // Athena reads the cloud's wave: its weights must not land in a local lake nobody queries with Athena.
+    for (const lakeArgs of [[], ['--lake', lake]]) {
+      expect(refused(...base, '--engine', 'athena', '--workgroup', 'wg', ...lakeArgs).line).toMatch(
+        /^survey: weight: --engine athena reads the cloud's wave, so the weights go to its curated bucket; add --lake s3:\/\/<CuratedBucketName>/,
+      );
+    }
+    expect(readFileSync(weightsFile).equals(before)).toBe(true);
+  });
+
   it('gives no estimates for a wave ingested again until it is weighted again', () => {
     ok('generate', '--survey', 'uk-se', '--wave', '2023', '--rows', '900', '--seed', '4', '--out', join(dir, 'b.csv'));
     ok('ingest', join(dir, 'b.csv'), ...WAVE);
