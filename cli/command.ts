@@ -132,13 +132,35 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
         cause: error,
       });
     }
+    // Node's wording ("argument is ambiguous", "<value> argument missing") said plainly, with the way out.
+    const option = /^Option '(-{1,2}[^' ]+)/.exec((error as Error).message)?.[1];
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
+      const next = args[args.indexOf(option) + 1];
+      const negative = next !== undefined && /^-\.?\d/.test(next);
+      throw new CliError(
+        negative
+          ? `option ${option} needs a value, got the option-like "${next}"; for a value that begins with a dash write ${option}=${next}`
+          : `option ${option} needs a value${next === undefined ? '' : ` before ${next}`}`,
+        2,
+        { cause: error },
+      );
+    }
     throw new CliError((error as Error).message.split('\n')[0] ?? 'bad arguments', 2, { cause: error });
   }
 }
 
-/** Reads a required string option or throws a CliError naming it. */
+/** A required option was not given; the command line names the command it belongs to. */
+export class MissingOptionError extends CliError {
+  /** Creates the error for `--<option>`. */
+  constructor(readonly option: string) {
+    super(`missing --${option}`, 2);
+    this.name = 'MissingOptionError';
+  }
+}
+
+/** Reads a required string option or throws a MissingOptionError naming it. */
 export function requireOption(values: Record<string, unknown>, name: string): string {
   const value = values[name];
-  if (typeof value !== 'string' || value === '') throw new CliError(`missing --${name}`);
+  if (typeof value !== 'string' || value === '') throw new MissingOptionError(name);
   return value;
 }

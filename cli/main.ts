@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../core/project-root.ts';
-import { CliError, type Command, didYouMean, renderHelp } from './command.ts';
+import { CliError, type Command, didYouMean, MissingOptionError, renderHelp } from './command.ts';
 import { paint } from './style.ts';
 
 /** Every command: what it does in a line (for `survey --help`, without loading it) and its module. */
@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return 0;
   }
-  if (name === '--version' || name === '-V' || name === 'version') {
+  if (name === '--version' || name === '-v' || name === '-V' || name === 'version') {
     process.stdout.write(`survey ${version()}\n`);
     return 0;
   }
@@ -78,7 +78,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(renderHelp(name, command.help));
     return 0;
   }
-  return command.run(rest);
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (!(error instanceof MissingOptionError)) throw error;
+    throw new CliError(`${name}: missing --${error.option}; survey ${name} --help lists its options`, 2, {
+      cause: error,
+    });
+  }
 }
 
 // `survey query ... | head` closes stdout early: that is the reader's choice, not an error.

@@ -60,8 +60,14 @@ export const command: Command = {
     options: [
       ['--param k=v', 'a parameter of the query, once per parameter'],
       ['--out <file>', 'the output file; its extension chooses CSV, XLSX or JSON'],
-      ['--threshold N', 'the fewest organisations a published cell may count (default 5)'],
-      ['--p P', "the dominance rule's p, in per cent (default 10)"],
+      [
+        '--threshold N',
+        "the fewest organisations a published cell may count; only stricter than the deployment's (SURVEY_DISCLOSURE_THRESHOLD, default 5)",
+      ],
+      [
+        '--p P',
+        "the dominance rule's p, in per cent; only stricter than the deployment's (SURVEY_DISCLOSURE_P, default 10)",
+      ],
       ['--no-total', 'no Total row'],
       ['--engine <engine>', 'duckdb (default, over --lake) or athena'],
     ],

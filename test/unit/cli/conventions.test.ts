@@ -138,6 +138,22 @@ describe('a typo', () => {
     expect((await survey(['--verison'])).stderr).toMatch(/unknown option --verison; did you mean --version\?/);
   });
 
+  it('in a value gets a line that says what is missing, exit 2', async () => {
+    const missing = await survey(['bulletin', '--survey', 'uk-se', '--wave', '2023']);
+    expect([missing.code, missing.stderr]).toEqual([
+      2,
+      'survey: bulletin: missing --out; survey bulletin --help lists its options\n',
+    ]);
+    const negative = await survey(['export', 'spinouts_by_sector', '--out', 'x.csv', '--p', '-1']);
+    expect([negative.code, negative.stderr]).toEqual([
+      2,
+      'survey: option --p needs a value, got the option-like "-1"; for a value that begins with a dash write --p=-1\n',
+    ]);
+    const last = await survey(['export', 'spinouts_by_sector', '--out']);
+    expect([last.code, last.stderr]).toEqual([2, 'survey: option --out needs a value\n']);
+    expect((await survey(['-v'])).stdout).toMatch(/^survey \d+\.\d+\.\d+\n$/);
+  });
+
   it('suggests nothing for a word that is not near any name', async () => {
     const { stderr } = await survey(['frobnicate']);
     expect(stderr).toBe('survey: unknown command "frobnicate" (survey --help lists the commands)\n');

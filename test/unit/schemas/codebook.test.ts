@@ -91,7 +91,7 @@ describe('survey codebook', () => {
   it('exits non-zero with one line on stderr without --survey', () => {
     const result = survey('codebook');
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe('survey: missing --survey\n');
+    expect(result.stderr).toBe('survey: codebook: missing --survey; survey codebook --help lists its options\n');
   });
 });
 
