@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { LakeLocks } from '../core/lock/lake-locks.ts';
-import { LocalLakeLocks } from '../core/lock/local-lock.ts';
+import { localLocksOf } from '../core/lock/local-lock.ts';
 import { LocalStorage } from '../core/storage/local-storage.ts';
 import type { Storage } from '../core/storage/storage.ts';
 import { checkWave, getSurvey, type SurveyDefinition } from '../schemas/index.ts';
@@ -89,8 +89,8 @@ export async function parseWaveFileArgs(
  * could otherwise overlap.
  */
 export async function openLocks(storage: Storage, command: 'ingest' | 'export' | 'bulletin'): Promise<LakeLocks> {
-  const root = storage.localPath('');
-  if (root !== undefined) return new LocalLakeLocks(root);
+  const local = localLocksOf(storage);
+  if (local !== undefined) return local;
   const table = process.env.SURVEY_LOCK_TABLE;
   if (!table) {
     throw new CliError(

@@ -15,7 +15,7 @@ import {
 import type { ParamValue, QueryEngine, QueryResult } from '../engine/query-engine.ts';
 import { listWavePointers } from '../lake.ts';
 import type { LakeLocks } from '../lock/lake-locks.ts';
-import { LocalLakeLocks } from '../lock/local-lock.ts';
+import { localLocksOf } from '../lock/local-lock.ts';
 import {
   checkWeightedResult,
   getSavedQuery,
@@ -173,7 +173,12 @@ export interface RecordedRelease extends Release {
  */
 export async function releaseTable(options: ReleaseOptions & { readonly file: string }): Promise<RecordedRelease> {
   const family = await computeFamily(options);
-  const locks = options.locks ?? localLocks(options.lake);
+  const locks = options.locks ?? localLocksOf(options.lake);
+  if (locks === undefined) {
+    throw new ExportError(
+      `export: a release into the lake ${options.lake.location} is recorded under the survey's release lock; give it the lake's locks (SURVEY_LOCK_TABLE)`,
+    );
+  }
   const holder = {
     attempt: `release-${randomUUID()}`,
     by: options.by ?? `pid ${process.pid} on ${hostname()}`,
@@ -185,17 +190,6 @@ export async function releaseTable(options: ReleaseOptions & { readonly file: st
     const ledger = await appendLedger(options.lake, { ...release.record, file: options.file });
     return { ...release, ledger };
   });
-}
-
-/** The lock files of a local lake; a lake elsewhere must be given its locks. */
-function localLocks(lake: Storage): LakeLocks {
-  const root = lake.localPath('');
-  if (root === undefined) {
-    throw new ExportError(
-      `export: a release into the lake ${lake.location} is recorded under the survey's release lock; give it the lake's locks (SURVEY_LOCK_TABLE)`,
-    );
-  }
-  return new LocalLakeLocks(root);
 }
 
 /** A saved query and the tables linked to it, computed from the microdata; nothing protected yet. */

@@ -23,7 +23,7 @@ import {
 import type { Catalog } from '../catalog/catalog.ts';
 import { commitWave, readWavePointer, removeStaleVersions, type WavePointer } from '../lake.ts';
 import type { LakeLocks } from '../lock/lake-locks.ts';
-import { LocalLakeLocks } from '../lock/local-lock.ts';
+import { localLocksOf } from '../lock/local-lock.ts';
 import type { Storage } from '../storage/storage.ts';
 import {
   type Attempt,
@@ -140,7 +140,10 @@ export async function ingestWave(options: IngestOptions): Promise<IngestOutcome>
 
   // 1. The lock: a second ingest of the wave waits its turn (it fails now, saying who holds the lock).
   const holder = { attempt: id, by: options.by ?? `pid ${process.pid} on ${hostname()}`, since: base.startedAt };
-  const locks = options.locks ?? localLocks(storage);
+  const locks = options.locks ?? localLocksOf(storage);
+  if (locks === undefined) {
+    throw new Error(`ingest: the lake ${storage.location} is not a local directory; give the ingest its wave locks`);
+  }
   const lease = await locks.acquire(survey.id, options.wave, holder).catch(async (error: unknown) => {
     await record({ outcome: 'failed', reason: reasonOf(error) }).catch(() => undefined);
     throw error;
@@ -238,15 +241,6 @@ export async function ingestWave(options: IngestOptions): Promise<IngestOutcome>
     });
     return { outcome: 'unchanged', attempt, pointer: live, ...(report ? { report } : {}), completed: done };
   }
-}
-
-/** The lock files of a local lake; a lake elsewhere must be given its locks. */
-function localLocks(storage: Storage): LakeLocks {
-  const root = storage.localPath('');
-  if (root === undefined) {
-    throw new Error(`ingest: the lake ${storage.location} is not a local directory; give the ingest its wave locks`);
-  }
-  return new LocalLakeLocks(root);
 }
 
 /** Removes the files of one version. */

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { isUnwritable } from '../storage/local-storage.ts';
+import type { Storage } from '../storage/storage.ts';
 import {
   type LakeLocks,
   type Lease,
@@ -20,6 +21,12 @@ export interface LocalLakeLocksOptions {
    * holder refreshes it every fifth of this). @default 5000 ms
    */
   readonly staleMs?: number;
+}
+
+/** The lock files of a lake that is a local directory; undefined for one elsewhere, which must be given its locks. */
+export function localLocksOf(storage: Storage): LocalLakeLocks | undefined {
+  const root = storage.localPath('');
+  return root === undefined ? undefined : new LocalLakeLocks(root);
 }
 
 /**
