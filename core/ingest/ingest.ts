@@ -157,11 +157,13 @@ export async function ingestWave(options: IngestOptions): Promise<IngestOutcome>
 
     // 2. The live version, and a second delivery of the upload it was made from.
     const live = await readWavePointer(storage, survey.id, options.wave);
-    if (live && options.sourceTag !== undefined && live.sourceTag === options.sourceTag) {
-      const sameKey = live.keyId === orgKeyId(options.orgKey);
-      if (live.sourceFile === options.sourceFile && sameKey)
-        return await unchanged(live, { sha256: live.sourceSha256 });
-    }
+    const redelivered =
+      live !== undefined &&
+      options.sourceTag !== undefined &&
+      live.sourceTag === options.sourceTag &&
+      live.sourceFile === options.sourceFile &&
+      live.keyId === orgKeyId(options.orgKey);
+    if (redelivered) return await unchanged(live, { sha256: live.sourceSha256 });
 
     // 3. The file, read and judged; a new version's files written.
     const input = typeof options.input === 'function' ? await options.input() : options.input;
