@@ -41,8 +41,9 @@ export interface UserRolesProps {
  *   the curated bucket, `survey weight`), the one writer of them;
  * - departments read exports/.
  *
- * None of them can write curated/ or reports/: only the ingest function's role can (DataLake.restrictWrites). For an organisation that signs in through IAM Identity Center, whose
- * sessions carry no aws:MultiFactorAuthPresent, see `requireMfa` and infra/README.md.
+ * None of them can write curated/ or reports/: only the ingest function's role can (DataLake.restrictWrites).
+ * For an organisation that signs in through IAM Identity Center, whose sessions carry no
+ * aws:MultiFactorAuthPresent, see `requireMfa` and infra/README.md.
  */
 export class UserRoles extends Construct {
   /** One research-team role per survey, by survey id. */
