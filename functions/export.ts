@@ -87,7 +87,9 @@ function fromEnvironment(): ExportDeps {
       timeoutMs: env.ATHENA_WAIT_SECONDS * 1000,
     }),
     lake: lakeStorage(client, { CURATED_BUCKET: env.CURATED_BUCKET, EXPORTS_BUCKET: env.EXPORTS_BUCKET }),
-    locks: new DynamoLakeLocks(tracer.captureAWSv3Client(new DynamoDBClient({})), env.LOCK_TABLE),
+    // A release holds its lock for seconds; a short lease frees the lock of a function that timed out holding it
+    // within the minute another release waits for it.
+    locks: new DynamoLakeLocks(tracer.captureAWSv3Client(new DynamoDBClient({})), env.LOCK_TABLE, { leaseSeconds: 60 }),
     presign: (key, options) => presignDownload(client, env.EXPORTS_BUCKET, key, 900, options),
     disclosure: { threshold: env.DISCLOSURE_THRESHOLD, p: env.DISCLOSURE_P },
   };
