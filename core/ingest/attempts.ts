@@ -90,13 +90,24 @@ export async function listRunning(storage: Storage, survey?: string): Promise<Ru
   const prefix = survey === undefined ? 'reports/' : `reports/survey=${safeSurvey(survey)}/`;
   const markers: RunningMarker[] = [];
   for (const key of (await storage.list(prefix)).filter((k) => /\/running\/[^/]+\.json$/.test(k))) {
-    const text = await storage.getText(key);
-    const marker = text === undefined ? undefined : MarkerSchema.safeParse(JSON.parse(text));
-    if (!marker?.success) continue;
-    const { survey: id, wave, attempt } = marker.data;
-    if ((await storage.getText(`${attemptsPrefix(id, wave)}${attempt}.json`)) === undefined) markers.push(marker.data);
+    const marker = await readMarker(storage, key);
+    if (marker === undefined) continue;
+    const { survey: id, wave, attempt } = marker;
+    if ((await storage.getText(`${attemptsPrefix(id, wave)}${attempt}.json`)) === undefined) markers.push(marker);
   }
   return markers.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
+
+/** A marker, or undefined when it is gone or unreadable (it names nothing to record then, and is only removed). */
+async function readMarker(storage: Storage, key: string): Promise<RunningMarker | undefined> {
+  const text = await storage.getText(key);
+  if (text === undefined) return undefined;
+  try {
+    const marker = MarkerSchema.safeParse(JSON.parse(text));
+    return marker.success ? marker.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Removes an attempt's marker. */
@@ -113,10 +124,9 @@ export async function unmarkRunning(storage: Storage, survey: string, wave: numb
 export async function recordStopped(storage: Storage, survey: string, wave: number, by: string): Promise<string[]> {
   const stopped: string[] = [];
   for (const key of await storage.list(runningPrefix(survey, wave))) {
-    const text = await storage.getText(key);
-    const marker = text === undefined ? undefined : MarkerSchema.safeParse(JSON.parse(text));
-    if (marker?.success && marker.data.attempt !== by) {
-      const { by: ranBy, ...start } = marker.data;
+    const marker = await readMarker(storage, key);
+    if (marker !== undefined && marker.attempt !== by) {
+      const { by: ranBy, ...start } = marker;
       const recorded = await storage.getText(`${attemptsPrefix(survey, wave)}${start.attempt}.json`);
       if (recorded === undefined) {
         await recordAttempt(storage, {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWave } from '../../core/generate/index.ts';
-import type { Attempt } from '../../core/ingest/attempts.ts';
+import { type Attempt, runningPrefix } from '../../core/ingest/attempts.ts';
 import { ingestWave } from '../../core/ingest/ingest.ts';
 import { LocalStorage } from '../../core/storage/local-storage.ts';
 import { FaultyStorage, strikes } from '../helpers/faulty-storage.ts';
@@ -61,5 +61,27 @@ describe('survey status', () => {
     expect(attempts.map((attempt) => [attempt.attempt, attempt.outcome])).toEqual([
       [outcome.attempt.attempt, 'committed'],
     ]);
+  });
+
+  it('skips a marker that cannot be read, and the next ingest removes it without recording anything for it', async () => {
+    const lake = join(dir, 'torn');
+    const file = join(dir, 'uk-se-2022.csv');
+    await generateWave({ survey: 'uk-se', wave: 2022, rows: 20, seed: 4, orgKey: 'status-key' }, file);
+    const storage = new LocalStorage(lake);
+    const torn = `${runningPrefix('uk-se', 2022)}20260101T000000000Z-0badf00d.json`;
+    await storage.put(torn, '{"attempt": "20260101T0');
+    expect(await status(lake)).toBe(`no ingest attempts in ${lake}\n`);
+    const outcome = await ingestWave({
+      storage,
+      input: createReadStream(file),
+      survey: 'uk-se',
+      wave: 2022,
+      sourceFile: 'uk-se-2022.csv',
+      orgKey: 'status-key',
+    });
+    expect(outcome.outcome).toBe('committed');
+    expect(await storage.list(runningPrefix('uk-se', 2022))).toEqual([]);
+    const attempts = JSON.parse(await status(lake, '--json')) as Attempt[];
+    expect(attempts.map((attempt) => attempt.outcome)).toEqual(['committed']);
   });
 });
