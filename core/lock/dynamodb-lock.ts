@@ -6,15 +6,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import {
-  type LakeLocks,
-  type Lease,
-  type LockHolder,
-  LockLostError,
-  type LockSubject,
-  releaseSubject,
-  waveSubject,
-} from './lake-locks.ts';
+import { type Lease, type LockHolder, LockLostError, type LockSubject, SubjectLocks } from './lake-locks.ts';
 
 /** Options of {@link DynamoLakeLocks}. */
 export interface DynamoLakeLocksOptions {
@@ -32,7 +24,7 @@ const isConditionFailure = (error: unknown) =>
  * time), and checked before the commit: a holder that was stopped for longer than the lease finds it lost and
  * commits nothing.
  */
-export class DynamoLakeLocks implements LakeLocks {
+export class DynamoLakeLocks extends SubjectLocks {
   private readonly leaseSeconds: number;
 
   /** Locks in `table`, through `client`. */
@@ -41,18 +33,11 @@ export class DynamoLakeLocks implements LakeLocks {
     private readonly table: string,
     options: DynamoLakeLocksOptions = {},
   ) {
+    super();
     this.leaseSeconds = options.leaseSeconds ?? 300;
   }
 
-  acquire(survey: string, wave: number, holder: LockHolder): Promise<Lease> {
-    return this.take(waveSubject(survey, wave), holder);
-  }
-
-  acquireReleases(survey: string, holder: LockHolder): Promise<Lease> {
-    return this.take(releaseSubject(survey), holder);
-  }
-
-  private async take(subject: LockSubject, holder: LockHolder): Promise<Lease> {
+  protected async take(subject: LockSubject, holder: LockHolder): Promise<Lease> {
     const pk = `lock#${subject.parts.join('#')}`;
     const now = () => Math.floor(Date.now() / 1000);
     try {

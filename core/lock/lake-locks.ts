@@ -69,6 +69,23 @@ export interface LakeLocks {
   acquireReleases(survey: string, holder: LockHolder): Promise<Lease>;
 }
 
+/**
+ * The lake's locks over one store: the wave's and the releases' locks are subjects of one `take`, which each store
+ * implements (a lock directory, a DynamoDB item).
+ */
+export abstract class SubjectLocks implements LakeLocks {
+  acquire(survey: string, wave: number, holder: LockHolder): Promise<Lease> {
+    return this.take(waveSubject(survey, wave), holder);
+  }
+
+  acquireReleases(survey: string, holder: LockHolder): Promise<Lease> {
+    return this.take(releaseSubject(survey), holder);
+  }
+
+  /** Takes the subject's lock for `holder`, or throws `subject.busy(…)` naming who holds it. */
+  protected abstract take(subject: LockSubject, holder: LockHolder): Promise<Lease>;
+}
+
 /** What one lock guards, for the implementations: its name, and the errors that speak of it. */
 export interface LockSubject {
   /** The parts of its name: [survey, wave] or [survey, "releases"]. */

@@ -4,15 +4,7 @@ import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { isUnwritable } from '../storage/local-storage.ts';
 import type { Storage } from '../storage/storage.ts';
-import {
-  type LakeLocks,
-  type Lease,
-  type LockHolder,
-  LockLostError,
-  type LockSubject,
-  releaseSubject,
-  waveSubject,
-} from './lake-locks.ts';
+import { type Lease, type LockHolder, LockLostError, type LockSubject, SubjectLocks } from './lake-locks.ts';
 
 /** Options of {@link LocalLakeLocks}. */
 export interface LocalLakeLocksOptions {
@@ -35,7 +27,7 @@ export function localLocksOf(storage: Storage): LocalLakeLocks | undefined {
  * holder runs; one left by a process that died goes stale within `staleMs` and is taken over. Beside it,
  * `<name>.holder.json` says who holds it, for the message another taker gets.
  */
-export class LocalLakeLocks implements LakeLocks {
+export class LocalLakeLocks extends SubjectLocks {
   private readonly staleMs: number;
 
   /** Locks kept in `<lakeRoot>/.locks/`. */
@@ -43,18 +35,11 @@ export class LocalLakeLocks implements LakeLocks {
     private readonly lakeRoot: string,
     options: LocalLakeLocksOptions = {},
   ) {
+    super();
     this.staleMs = options.staleMs ?? 5000;
   }
 
-  acquire(survey: string, wave: number, holder: LockHolder): Promise<Lease> {
-    return this.take(waveSubject(survey, wave), holder);
-  }
-
-  acquireReleases(survey: string, holder: LockHolder): Promise<Lease> {
-    return this.take(releaseSubject(survey), holder);
-  }
-
-  private async take(subject: LockSubject, holder: LockHolder): Promise<Lease> {
+  protected async take(subject: LockSubject, holder: LockHolder): Promise<Lease> {
     const dir = join(this.lakeRoot, '.locks');
     const target = join(dir, subject.parts.join('-'));
     const holderPath = `${target}.holder.json`;
