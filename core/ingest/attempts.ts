@@ -53,6 +53,16 @@ export function attemptsPrefix(survey: string, wave: number): string {
   return `${reportsPrefix(safeSurvey(survey), wave)}attempts/`;
 }
 
+/** The key of one attempt's record. */
+function attemptKey(survey: string, wave: number, attempt: string): string {
+  return `${attemptsPrefix(survey, wave)}${attempt}.json`;
+}
+
+/** The key of an attempt's marker while it is under way. */
+function markerKey(survey: string, wave: number, attempt: string): string {
+  return `${runningPrefix(survey, wave)}${attempt}.json`;
+}
+
 /** The key of a refused file's report. */
 export function refusedKey(survey: string, wave: number, attempt: string): string {
   return `${reportsPrefix(safeSurvey(survey), wave)}refused/${attempt}.json`;
@@ -77,7 +87,7 @@ export type RunningMarker = z.infer<typeof MarkerSchema>;
 
 /** Marks an attempt as under way; called once it holds the wave's lock, removed once its record is written. */
 export async function markRunning(storage: Storage, marker: RunningMarker): Promise<void> {
-  await storage.put(`${runningPrefix(marker.survey, marker.wave)}${marker.attempt}.json`, JSON.stringify(marker), {
+  await storage.put(markerKey(marker.survey, marker.wave, marker.attempt), JSON.stringify(marker), {
     contentType: 'application/json',
   });
 }
@@ -93,7 +103,7 @@ export async function listRunning(storage: Storage, survey?: string): Promise<Ru
     const marker = await readMarker(storage, key);
     if (marker === undefined) continue;
     const { survey: id, wave, attempt } = marker;
-    if ((await storage.getText(`${attemptsPrefix(id, wave)}${attempt}.json`)) === undefined) markers.push(marker);
+    if ((await storage.getText(attemptKey(id, wave, attempt))) === undefined) markers.push(marker);
   }
   return markers.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
@@ -112,7 +122,7 @@ async function readMarker(storage: Storage, key: string): Promise<RunningMarker 
 
 /** Removes an attempt's marker. */
 export async function unmarkRunning(storage: Storage, survey: string, wave: number, attempt: string): Promise<void> {
-  await storage.delete(`${runningPrefix(survey, wave)}${attempt}.json`);
+  await storage.delete(markerKey(survey, wave, attempt));
 }
 
 /**
@@ -127,7 +137,7 @@ export async function recordStopped(storage: Storage, survey: string, wave: numb
     const marker = await readMarker(storage, key);
     if (marker !== undefined && marker.attempt !== by) {
       const { by: ranBy, ...start } = marker;
-      const recorded = await storage.getText(`${attemptsPrefix(survey, wave)}${start.attempt}.json`);
+      const recorded = await storage.getText(attemptKey(survey, wave, start.attempt));
       if (recorded === undefined) {
         await recordAttempt(storage, {
           ...start,
@@ -145,7 +155,7 @@ export async function recordStopped(storage: Storage, survey: string, wave: numb
 
 /** Records one attempt. */
 export async function recordAttempt(storage: Storage, attempt: Attempt): Promise<void> {
-  await storage.put(`${attemptsPrefix(attempt.survey, attempt.wave)}${attempt.attempt}.json`, JSON.stringify(attempt), {
+  await storage.put(attemptKey(attempt.survey, attempt.wave, attempt.attempt), JSON.stringify(attempt), {
     contentType: 'application/json',
   });
 }
