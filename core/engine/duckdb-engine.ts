@@ -34,6 +34,18 @@ export interface WaveInfo {
 }
 
 /**
+ * An in-memory DuckDB that never installs or loads an extension by itself (offline: nothing downloads at run time)
+ * and need not keep scan order (every saved query orders its rows explicitly; faster windows).
+ */
+export function memoryDuckDb(): Promise<DuckDBInstance> {
+  return DuckDBInstance.create(':memory:', {
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+    preserve_insertion_order: 'false',
+  });
+}
+
+/**
  * A SQL string literal. The only text the DuckDB adapters ever write into SQL is paths and pointer values; the
  * ingest's and the weights' Parquet writers use this one too.
  */
@@ -164,12 +176,7 @@ export class DuckDbEngine implements QueryEngine {
       allowed.push(path);
       weights.push(weightsSelect(match[1]!, Number(match[2]), path));
     }
-    const instance = await DuckDBInstance.create(':memory:', {
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-      // Every saved query orders its rows explicitly, so DuckDB need not keep scan order (faster windows).
-      preserve_insertion_order: 'false',
-    });
+    const instance = await memoryDuckDb();
     const connection = await instance.connect();
     try {
       const body = selects.length === 0 ? emptySelect() : selects.join('\nunion all\n');

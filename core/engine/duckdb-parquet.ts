@@ -1,8 +1,8 @@
 // Writes Parquet with DuckDB's own writer (COPY ... (FORMAT parquet, COMPRESSION zstd)): small tables are
 // appended from memory in column chunks and a SELECT over them is copied to the file. The one other file
 // that imports DuckDB, beside the engine (STYLE.md 3).
-import { DOUBLE, DuckDBDataChunk, DuckDBInstance, type DuckDBType, INTEGER, VARCHAR } from '@duckdb/node-api';
-import { literal } from './duckdb-engine.ts';
+import { DOUBLE, DuckDBDataChunk, type DuckDBType, INTEGER, VARCHAR } from '@duckdb/node-api';
+import { literal, memoryDuckDb } from './duckdb-engine.ts';
 
 /** One column of a table to load. */
 export interface TableColumn {
@@ -30,11 +30,7 @@ export async function copyToParquet(
   select: string,
   path: string,
 ): Promise<void> {
-  const instance = await DuckDBInstance.create(':memory:', {
-    autoinstall_known_extensions: 'false',
-    autoload_known_extensions: 'false',
-    preserve_insertion_order: 'false',
-  });
+  const instance = await memoryDuckDb();
   const connection = await instance.connect();
   try {
     for (const [name, columns] of Object.entries(tables)) {
