@@ -1,4 +1,4 @@
-import { type Attempt, listAttempts, listRunning } from '../../core/ingest/attempts.ts';
+import { type Attempt, readStatus } from '../../core/ingest/attempts.ts';
 import { getSurvey } from '../../schemas/index.ts';
 import { type Command, parseCommandArgs, SURVEY_IDS } from '../command.ts';
 import { openStorage } from '../lake.ts';
@@ -23,12 +23,12 @@ export const command: Command = {
     );
     const survey = values.survey === undefined ? undefined : getSurvey(values.survey).id;
     const storage = await openStorage(values.lake);
-    const attempts = await listAttempts(storage, survey);
+    const { attempts, running: underWay } = await readStatus(storage, survey);
     if (values.json) {
       process.stdout.write(`${JSON.stringify(attempts, null, 2)}\n`);
       return 0;
     }
-    const running = (await listRunning(storage, survey)).map(
+    const running = underWay.map(
       (marker) =>
         `under way: ${marker.survey} wave ${marker.wave}, ${marker.file}, ${marker.by} since ${marker.startedAt} (one killed stays here until the wave's next ingest records it)`,
     );

@@ -92,22 +92,6 @@ export async function markRunning(storage: Storage, marker: RunningMarker): Prom
   });
 }
 
-/**
- * The attempts under way, of one survey or all, oldest first: those whose marker is there without a record. One
- * killed is among them until the next ingest of its wave records it.
- */
-export async function listRunning(storage: Storage, survey?: string): Promise<RunningMarker[]> {
-  const prefix = survey === undefined ? 'reports/' : `reports/survey=${safeSurvey(survey)}/`;
-  const markers: RunningMarker[] = [];
-  for (const key of (await storage.list(prefix)).filter((k) => /\/running\/[^/]+\.json$/.test(k))) {
-    const marker = await readMarker(storage, key);
-    if (marker === undefined) continue;
-    const { survey: id, wave, attempt } = marker;
-    if ((await storage.getText(attemptKey(id, wave, attempt))) === undefined) markers.push(marker);
-  }
-  return markers.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-}
-
 /** A marker, or undefined when it is gone or unreadable (it names nothing to record then, and is only removed). */
 async function readMarker(storage: Storage, key: string): Promise<RunningMarker | undefined> {
   const text = await storage.getText(key);
@@ -160,13 +144,40 @@ export async function recordAttempt(storage: Storage, attempt: Attempt): Promise
   });
 }
 
+/** Where the attempts of one survey, or of all, are found. */
+function surveyReports(survey: string | undefined): string {
+  return survey === undefined ? 'reports/' : `reports/survey=${safeSurvey(survey)}/`;
+}
+
+const RECORD_KEY = /\/attempts\/[^/]+\.json$/;
+const MARKER_KEY = /\/running\/[^/]+\.json$/;
+
 /** Every recorded attempt, of one survey or all, newest first. */
 export async function listAttempts(storage: Storage, survey?: string): Promise<Attempt[]> {
-  const prefix = survey === undefined ? 'reports/' : `reports/survey=${safeSurvey(survey)}/`;
   return readAttempts(
     storage,
-    (await storage.list(prefix)).filter((key) => /\/attempts\/[^/]+\.json$/.test(key)),
+    (await storage.list(surveyReports(survey))).filter((key) => RECORD_KEY.test(key)),
   );
+}
+
+/**
+ * What `survey status` shows, from one listing: every recorded attempt, newest first, and the attempts under way,
+ * oldest first (a marker without a record; one killed is among them until the next ingest of its wave records it).
+ */
+export async function readStatus(
+  storage: Storage,
+  survey?: string,
+): Promise<{ attempts: Attempt[]; running: RunningMarker[] }> {
+  const keys = await storage.list(surveyReports(survey));
+  const recorded = keys.filter((key) => RECORD_KEY.test(key));
+  const isRecorded = new Set(recorded);
+  const running: RunningMarker[] = [];
+  for (const key of keys.filter((k) => MARKER_KEY.test(k))) {
+    const marker = await readMarker(storage, key);
+    if (marker && !isRecorded.has(attemptKey(marker.survey, marker.wave, marker.attempt))) running.push(marker);
+  }
+  running.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  return { attempts: await readAttempts(storage, recorded), running };
 }
 
 /** Reads the attempts at these keys, newest first. */
