@@ -36,7 +36,15 @@ import { type ExportDocument, presentNumber, type WrittenCell, writtenRows } fro
 import { familyOf, jointTable, type QueryInstance } from './family.ts';
 import { cellHistories, type HistoryCell, type HistoryOutcome, type LiveWave } from './history.ts';
 import { renderJson } from './json.ts';
-import { appendLedger, type LedgerCell, type LedgerRecord, ledgerId, readLedger, underReleaseLock } from './ledger.ts';
+import {
+  appendLedger,
+  type LedgerCell,
+  type LedgerRecord,
+  ledgerId,
+  RELEASE_WAIT_MS,
+  readLedger,
+  underReleaseLock,
+} from './ledger.ts';
 import { VersionRows } from './revision.ts';
 import { buildExportTable, type ExportColumn, type ExportTable } from './table.ts';
 import { renderXlsx } from './xlsx.ts';
@@ -92,8 +100,6 @@ export interface ReleaseOptions {
   readonly locks?: LakeLocks;
   /** Who publishes, for the message another release waiting on the lock gets. @default "pid … on <host>" */
   readonly by?: string;
-  /** How long to wait for another release of the survey to finish. @default 60 s */
-  readonly lockWaitMs?: number;
 }
 
 /** A disclosure-controlled table, ready to write and to record in the ledger. */
@@ -184,7 +190,7 @@ export async function releaseTable(options: ReleaseOptions & { readonly file: st
     by: options.by ?? `pid ${process.pid} on ${hostname()}`,
     since: new Date().toISOString(),
   };
-  return underReleaseLock(locks, family.survey, holder, options.lockWaitMs, async (lease) => {
+  return underReleaseLock(locks, family.survey, holder, RELEASE_WAIT_MS, async (lease) => {
     const release = await protectFamily(options, family, await readLedger(options.lake, family.survey));
     await lease.check();
     const ledger = await appendLedger(options.lake, { ...release.record, file: options.file });

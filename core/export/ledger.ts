@@ -99,6 +99,9 @@ export async function appendLedger(storage: Storage, record: LedgerRecord): Prom
   return key;
 }
 
+/** How long a release waits for another release of its survey to finish. */
+export const RELEASE_WAIT_MS = 60_000;
+
 /**
  * Runs `work` holding the survey's release lock, released after. Another release holds the lock for seconds (it
  * reads the ledger, protects its table, appends its record), so a busy lock is waited for, up to `waitMs`.
@@ -107,10 +110,10 @@ export async function underReleaseLock<T>(
   locks: LakeLocks,
   survey: string,
   holder: LockHolder,
-  waitMs: number | undefined,
+  waitMs: number,
   work: (lease: Lease) => Promise<T>,
 ): Promise<T> {
-  const deadline = Date.now() + (waitMs ?? 60_000);
+  const deadline = Date.now() + waitMs;
   let lease: Lease | undefined;
   while (lease === undefined) {
     try {
