@@ -2,13 +2,14 @@
 // building its protected tables, rendering the page (the first render also loads vega and vega-lite), its size;
 // and the report page of the same ingest. Runnable alone: node bin/run-ts.js bench/pages.ts
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DuckDbEngine } from '../core/engine/duckdb-engine.ts';
 import { generateWave } from '../core/generate/index.ts';
 import { ingestWave } from '../core/ingest/ingest.ts';
+import { readWavePointer } from '../core/lake.ts';
 import { buildBulletin, readRejectedSample, renderBulletinPage, renderReportPage } from '../core/pages/index.ts';
 import { LocalStorage } from '../core/storage/local-storage.ts';
 import type { Report } from '../schemas/index.ts';
@@ -58,16 +59,15 @@ export async function benchPages(rows = 100_000): Promise<void> {
           `(first ${firstBuild.toFixed(0)} ms), page ${median(renders).toFixed(0)} ms (first, loading vega: ${firstRender.toFixed(0)} ms), ` +
           `${(Buffer.byteLength(page) / 1024).toFixed(0)} KB`,
       );
-      const prefix = 'reports/survey=uk-se/wave=2023/';
-      const report = JSON.parse(
-        (await readFile(storage.localPath(`${prefix}report.json`)!, 'utf8')) as string,
-      ) as Report;
+      // The live version's report and rejected rows, as the pointer names them.
+      const pointer = (await readWavePointer(storage, 'uk-se', 2023))!;
+      const report = JSON.parse((await storage.getText(pointer.report))!) as Report;
       const reports: number[] = [];
       let size = 0;
       for (let i = 0; i < 3; i++) {
         const [html, ms] = await timed(async () =>
           renderReportPage(report, {
-            rejectedSample: await readRejectedSample(await storage.get(`${prefix}rejected.csv`), {
+            rejectedSample: await readRejectedSample(await storage.get(pointer.rejected), {
               hide: report.header.dropped,
             }),
           }),
